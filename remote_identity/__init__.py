@@ -1,0 +1,37 @@
+"""Trust the identity an authenticating reverse proxy puts in request headers, safely."""
+
+from __future__ import annotations
+
+from .errors import REASONS as REASONS
+from .errors import ConfigurationError as ConfigurationError
+from .errors import IdentityError as IdentityError
+from .errors import RemoteIdentityError as RemoteIdentityError
+from .gate import ENVIRON_KEY as ENVIRON_KEY
+from .gate import IdentityGate as IdentityGate
+from .gate import Verdict as Verdict
+from .identity import Identity as Identity
+from .parsing import DEFAULT_POLICY as DEFAULT_POLICY
+from .parsing import ParsingPolicy as ParsingPolicy
+from .parsing import parse_identity as parse_identity
+from .schemes import PRESETS as PRESETS
+from .schemes import HeaderScheme as HeaderScheme
+from .trust import TrustedProxies as TrustedProxies
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "ENVIRON_KEY",
+    "PRESETS",
+    "REASONS",
+    "ConfigurationError",
+    "HeaderScheme",
+    "Identity",
+    "IdentityError",
+    "IdentityGate",
+    "ParsingPolicy",
+    "RemoteIdentityError",
+    "TrustedProxies",
+    "Verdict",
+    "parse_identity",
+]

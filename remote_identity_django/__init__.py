@@ -1,0 +1,1 @@
+"""Django adapter for ``remote_identity``."""
