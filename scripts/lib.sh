@@ -1,0 +1,51 @@
+# Shared by the scripts in this folder: find an interpreter, make a virtual environment.
+# Source it; it defines functions only.
+
+# find_python X.Y: print the path of a working Python X.Y, or nothing.
+find_python() {
+    local want=$1 candidate
+    for candidate in \
+        "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want".*/bin/python"$want" \
+        "$(command -v "python$want" 2>/dev/null)" \
+        "/usr/bin/python$want"; do
+        if [[ -x $candidate ]] && "$candidate" -c 'import venv' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# ensure_venv DIR PYTHON PIP-ARGS...: create DIR with PYTHON if needed and install PIP-ARGS,
+# skipping the install when nothing it depends on changed since the last one.
+ensure_venv() {
+    local dir=$1 python=$2
+    shift 2
+    local stamp="$dir/.installed" want
+    want=$(cat pyproject.toml requirements-*.txt 2>/dev/null | sha256sum | cut -c1-16)
+    want="$want $("$python" --version 2>&1) $*"
+    if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+        return 0
+    fi
+    echo "setup: creating $dir with $("$python" --version 2>&1)"
+    [[ -x $dir/bin/python ]] || "$python" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --constraint requirements-constraints.txt "$@" 2> >(grep -v "^WARNING: Location" >&2)
+    echo "$want" > "$stamp"
+}
+
+# stage NAME COMMAND...: run COMMAND, print how long it took, remember a failure.
+FAILED=()
+stage() {
+    local name=$1 start rc
+    shift
+    start=$(date +%s)
+    echo "== $name"
+    set +e
+    "$@"
+    rc=$?
+    set -e
+    echo "== $name: $([[ $rc == 0 ]] && echo ok || echo "FAILED (exit $rc)") in $(($(date +%s) - start)) s"
+    [[ $rc == 0 ]] || FAILED+=("$name")
+    return 0
+}
