@@ -94,6 +94,9 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 _USERNAME_FORBIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
 _TEXT_FORBIDDEN = frozenset({"Cc", "Zl", "Zp", "Cs"})
 _EMAIL_LOCAL_FORBIDDEN = frozenset(' \t()<>[]\\,;:"@')
+# Caddy 2.6's forward_auth copies a header the auth response lacked as its own unexpanded
+# placeholder, e.g. "{http.reverse_proxy.header.Remote-User}". That means "not sent".
+_CADDY_PLACEHOLDER = re.compile(r"^\{http\.[^{}]*\}$")
 _DROPPABLE_EMAIL_REASONS = frozenset({"invalid_email", "too_long"})
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -148,7 +151,6 @@ def parse_username(
     text = _strip_prefix(text, header, prefix)
     if not text:
         return None
-    _check_length(text, header, policy.max_username_length)
     _check_controls(text, header, _USERNAME_FORBIDDEN)
     if "," in text:
         raise IdentityError("multiple_values", header, "a single username without commas")
@@ -162,6 +164,8 @@ def parse_username(
         )
     if policy.username_case == "lower":
         text = text.lower()
+    # Checked after lower-casing, which can lengthen a name ("İ" becomes "i̇").
+    _check_length(text, header, policy.max_username_length)
     return text
 
 
@@ -207,7 +211,10 @@ def parse_email(
     labels = ascii_domain.split(".")
     if len(ascii_domain) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):
         raise IdentityError("invalid_email", header, expected)
-    return f"{local}@{domain}"
+    email = f"{local}@{domain}"
+    # Lower-casing can lengthen the domain ("İ" becomes "i̇"): check the final value too.
+    _check_length(email, header, policy.max_email_length)
+    return email
 
 
 def parse_groups(
@@ -233,6 +240,14 @@ def parse_groups(
     return tuple(groups)
 
 
+def _header(environ: Mapping[str, object], header: str) -> str | None:
+    """The raw value of ``header``, or ``None`` when absent or an unexpanded placeholder."""
+    raw = environ.get(environ_key(header))
+    if not isinstance(raw, str) or (raw.startswith("{http.") and _CADDY_PLACEHOLDER.match(raw)):
+        return None
+    return raw
+
+
 def parse_identity(
     environ: Mapping[str, object],
     scheme: str | HeaderScheme = "authelia",
@@ -247,8 +262,8 @@ def parse_identity(
     scheme = get_scheme(scheme)
     username = None
     for header in scheme.user_headers:
-        raw = environ.get(environ_key(header))
-        if isinstance(raw, str):
+        raw = _header(environ, header)
+        if raw is not None:
             username = parse_username(raw, header, policy, prefix=scheme.value_prefix)
             if username is not None:
                 break
@@ -257,14 +272,14 @@ def parse_identity(
     name = email = None
     groups: tuple[str, ...] = ()
     if scheme.name_header is not None:
-        raw = environ.get(environ_key(scheme.name_header))
-        if isinstance(raw, str):
+        raw = _header(environ, scheme.name_header)
+        if raw is not None:
             name = parse_name(raw, scheme.name_header, policy)
     if scheme.email_header is not None:
         email = _optional_email(environ, scheme.email_header, scheme.value_prefix, policy)
     if scheme.groups_header is not None:
-        raw = environ.get(environ_key(scheme.groups_header))
-        if isinstance(raw, str):
+        raw = _header(environ, scheme.groups_header)
+        if raw is not None:
             groups = parse_groups(raw, scheme.groups_header, scheme.group_separator, policy)
     return Identity(username=username, name=name, email=email, groups=groups)
 
@@ -272,8 +287,8 @@ def parse_identity(
 def _optional_email(
     environ: Mapping[str, object], header: str, prefix: str, policy: ParsingPolicy
 ) -> str | None:
-    raw = environ.get(environ_key(header))
-    if not isinstance(raw, str):
+    raw = _header(environ, header)
+    if raw is None:
         return None
     try:
         return parse_email(raw, header, policy, prefix=prefix)
