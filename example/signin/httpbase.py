@@ -1,0 +1,109 @@
+"""The HTTP plumbing shared by the portal and the proxy: server class, replies, logging."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .front import Front
+
+logger = logging.getLogger("signin.http")
+
+MAX_BODY = 1024 * 1024  # request bodies the portal reads itself (sign-in forms, JSON)
+
+
+class FrontServer(ThreadingHTTPServer):
+    """A threading server that knows its `Front` (and, for the proxy, its upstream)."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        front: Front,
+        *,
+        upstream: tuple[str, int] | None = None,  # proxy only: where requests go
+        source_address: str | None = None,  # proxy only: local address for upstream
+    ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.front = front
+        self.upstream = upstream
+        self.source_address = source_address
+        super().__init__(address, handler)
+
+
+class BaseHandler(BaseHTTPRequestHandler):
+    """Replies with a Content-Length always (HTTP/1.1 keep-alive) and quiet, safe logs."""
+
+    server: FrontServer
+    protocol_version = "HTTP/1.1"
+    server_version = "signin-front"
+    timeout = 30  # seconds an idle keep-alive connection may wait for its next request
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # http.server looks up do_<METHOD>; every method goes to `handle_any`.
+        if name.startswith("do_"):
+            return self.handle_any
+        raise AttributeError(name)
+
+    def handle_any(self) -> None:
+        raise NotImplementedError
+
+    def reply(
+        self,
+        status: int,
+        body: bytes | str = b"",
+        *,
+        content_type: str = "text/plain; charset=utf-8",
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Send a whole response; no body for HEAD."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        if data:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def read_body(self, limit: int = MAX_BODY) -> bytes | None:
+        """The request body, or None after replying 411/413/400 for an unusable one."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            self.reply(411, "411 Length Required\n")
+            return None
+        length = self.headers.get("Content-Length", "0").strip() or "0"
+        if not length.isdigit():
+            self.close_connection = True
+            self.reply(400, "400 Bad Request: invalid Content-Length\n")
+            return None
+        if int(length) > limit:
+            self.close_connection = True
+            self.reply(413, "413 Content Too Large\n")
+            return None
+        return self.rfile.read(int(length))
+
+    def cookie_headers(self) -> list[str]:
+        """Every Cookie header of the request."""
+        return self.headers.get_all("Cookie") or []
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The path without its query string: nothing a client sent as a secret is logged.
+        path = self.path.split("?", 1)[0]
+        logger.info("%s %s %s -> %s", self.client_address[0], self.command, path, code)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # http.server's own errors (bad request lines...): cut, they may echo the request.
+        logger.warning("%s %.200s", self.client_address[0], format % args)
