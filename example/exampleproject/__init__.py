@@ -1,0 +1,1 @@
+"""The example Django project that uses ``remote_identity_django``."""

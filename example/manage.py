@@ -1,0 +1,19 @@
+#!/usr/bin/env python
+"""Django's command-line utility for the example site."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    """Run an administrative task."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exampleproject.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

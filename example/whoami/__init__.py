@@ -1,0 +1,1 @@
+"""The example's one app: pages that show who the proxy says you are."""
