@@ -67,7 +67,7 @@ class HeaderScheme:
         named = [*self.user_headers, *(h for h in optional if h is not None)]
         headers = tuple(dict.fromkeys([*named, *self.extra_headers]))
         for header in headers:
-            if not isinstance(header, str) or not _HEADER_NAME.match(header):
+            if not isinstance(header, str) or not _HEADER_NAME.fullmatch(header):
                 raise ConfigurationError(
                     f"HeaderScheme {self.name!r}: {header!r} is not a valid header name "
                     "(expected letters, digits and hyphens; underscores are not portable)"

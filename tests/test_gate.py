@@ -1,0 +1,461 @@
+"""Tests of remote_identity.gate: the trust decision and parsing applied to one environ."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+import remote_identity.gate
+from remote_identity import (
+    ENVIRON_KEY,
+    ConfigurationError,
+    Identity,
+    IdentityGate,
+    TrustedProxies,
+    Verdict,
+)
+from remote_identity.gate import ORIG_KEY, PROXY_FIX_ORIG, REDACTED, VERDICT_KEY
+
+SECRET = "s3cret-s3cret-s3cret"
+HEADERS = {
+    "HTTP_REMOTE_USER": "alice",
+    "HTTP_REMOTE_NAME": "Alice",
+    "HTTP_REMOTE_EMAIL": "alice@example.com",
+    "HTTP_REMOTE_GROUPS": "admins,staff",
+}
+ALICE = Identity("alice", "Alice", "alice@example.com", ("admins", "staff"))
+ALL_HEADERS = ("Remote-User", "Remote-Name", "Remote-Email", "Remote-Groups")
+
+
+def environ(peer: str | None = "127.0.0.1", **headers: Any) -> dict[str, Any]:
+    env: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
+    if peer is not None:
+        env["REMOTE_ADDR"] = peer
+    env.update(headers)
+    return env
+
+
+def gate(**kwargs: Any) -> IdentityGate:
+    kwargs.setdefault("trusted_proxies", ["127.0.0.1"])
+    return IdentityGate(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"trusted_proxies": "127.0.0.1"}, "not the string", id="bare-string"),
+        pytest.param({"trusted_proxies": ["nope"]}, "trusted proxy 'nope'", id="bad-entry"),
+        pytest.param({"scheme": "nope"}, "unknown header scheme 'nope'", id="scheme"),
+        pytest.param(
+            {"on_untrusted": "drop"}, "on_untrusted must be 'strip' or 'reject'", id="untrusted"
+        ),
+        pytest.param(
+            {"on_invalid": "strip"}, "on_invalid must be 'reject' or 'anonymous'", id="invalid"
+        ),
+        pytest.param({"policy": {"max_groups": 3}}, "policy must be a ParsingPolicy", id="policy"),
+        pytest.param({"shared_secret": SECRET}, "must be set together", id="secret-only"),
+        pytest.param(
+            {"shared_secret_header": "X-Secret"}, "must be set together", id="header-only"
+        ),
+        pytest.param(
+            {"shared_secret_header": "X-Secret", "shared_secret": "short"},
+            "at least 16 characters",
+            id="short-secret",
+        ),
+        pytest.param(
+            {"shared_secret_header": "X-Secret", "shared_secret": b"0123456789abcdefg"},
+            "at least 16 characters",
+            id="bytes-secret",
+        ),
+        pytest.param(
+            {"shared_secret_header": "X_Secret", "shared_secret": SECRET},
+            "'X_Secret' is not a valid header name",
+            id="secret-header-name",
+        ),
+    ],
+)
+def test_construction_errors(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        gate(**kwargs)
+
+
+def test_construction_keeps_or_builds_trusted_proxies() -> None:
+    proxies = TrustedProxies(["10.0.0.1"])
+    assert gate(trusted_proxies=proxies).trusted_proxies is proxies
+    built = gate(trusted_proxies=("10.0.0.1", "unix")).trusted_proxies
+    assert isinstance(built, TrustedProxies)
+    assert built.entries == ("10.0.0.1", "unix")
+
+
+def test_scheme_name_resolved() -> None:
+    assert gate(scheme="authentik").scheme.group_separator == "|"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        pytest.param({"REMOTE_ADDR": "10.0.0.1"}, "10.0.0.1", id="remote-addr"),
+        pytest.param({}, None, id="missing"),
+        pytest.param({"REMOTE_ADDR": ""}, "", id="empty"),
+        pytest.param({"REMOTE_ADDR": b"10.0.0.1"}, None, id="bytes"),
+        pytest.param(
+            {"REMOTE_ADDR": "203.0.113.7", PROXY_FIX_ORIG: {"REMOTE_ADDR": "10.0.0.1"}},
+            "10.0.0.1",
+            id="proxy-fix-original",
+        ),
+        pytest.param(
+            {"REMOTE_ADDR": "203.0.113.7", PROXY_FIX_ORIG: {"REMOTE_ADDR": None}},
+            None,
+            id="proxy-fix-original-unix",
+        ),
+        pytest.param(
+            {"REMOTE_ADDR": "10.0.0.1", PROXY_FIX_ORIG: {"HTTP_HOST": "example.com"}},
+            "10.0.0.1",
+            id="proxy-fix-without-remote-addr",
+        ),
+        pytest.param(
+            {"REMOTE_ADDR": "10.0.0.1", PROXY_FIX_ORIG: "203.0.113.7"},
+            "10.0.0.1",
+            id="proxy-fix-not-a-dict",
+        ),
+        pytest.param(
+            {"REMOTE_ADDR": "203.0.113.7", "HTTP_X_FORWARDED_FOR": "10.0.0.1"},
+            "203.0.113.7",
+            id="x-forwarded-for-ignored",
+        ),
+    ],
+)
+def test_peer(env: dict[str, Any], expected: str | None) -> None:
+    assert gate().peer(env) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "env", "outcome", "trusted", "identity", "reason", "stripped"),
+    [
+        pytest.param({}, environ(**HEADERS), "identity", True, ALICE, None, (), id="trusted"),
+        pytest.param({}, environ(), "anonymous", True, None, None, (), id="trusted-no-headers"),
+        pytest.param(
+            {},
+            environ(HTTP_REMOTE_USER="", HTTP_REMOTE_GROUPS="admins"),
+            "anonymous",
+            True,
+            None,
+            None,
+            (),
+            id="trusted-empty-user",
+        ),
+        pytest.param(
+            {},
+            environ(HTTP_REMOTE_USER="alice,bob"),
+            "rejected",
+            True,
+            None,
+            "multiple_values",
+            (),
+            id="trusted-invalid",
+        ),
+        pytest.param(
+            {"on_invalid": "anonymous"},
+            environ(HTTP_REMOTE_USER="alice,bob", HTTP_REMOTE_GROUPS="admins"),
+            "anonymous",
+            True,
+            None,
+            "multiple_values",
+            ("Remote-User", "Remote-Groups"),
+            id="trusted-invalid-anonymous",
+        ),
+        pytest.param(
+            {},
+            environ("203.0.113.7", **HEADERS),
+            "anonymous",
+            False,
+            None,
+            "untrusted_peer",
+            ALL_HEADERS,
+            id="untrusted",
+        ),
+        pytest.param(
+            {"on_untrusted": "reject"},
+            environ("203.0.113.7", **HEADERS),
+            "rejected",
+            False,
+            None,
+            "untrusted_peer",
+            ALL_HEADERS,
+            id="untrusted-reject",
+        ),
+        pytest.param(
+            {"on_untrusted": "reject"},
+            environ("203.0.113.7"),
+            "anonymous",
+            False,
+            None,
+            None,
+            (),
+            id="untrusted-reject-without-headers",
+        ),
+        pytest.param(
+            {"trusted_proxies": []},
+            environ("127.0.0.1", **HEADERS),
+            "anonymous",
+            False,
+            None,
+            "untrusted_peer",
+            ALL_HEADERS,
+            id="nobody-trusted",
+        ),
+    ],
+)
+def test_process(
+    kwargs: dict[str, Any],
+    env: dict[str, Any],
+    outcome: str,
+    trusted: bool,
+    identity: Identity | None,
+    reason: str | None,
+    stripped: tuple[str, ...],
+) -> None:
+    original = dict(env)
+    verdict = gate(**kwargs).process(env)
+    assert verdict.outcome == outcome
+    assert verdict.trusted is trusted
+    assert verdict.identity == identity
+    assert (verdict.error.reason if verdict.error else None) == reason
+    assert verdict.stripped == stripped
+    assert verdict.peer == original.get("REMOTE_ADDR")
+    assert env[ENVIRON_KEY] == identity
+    assert env[VERDICT_KEY] is verdict
+    keys = [f"HTTP_{h.upper().replace('-', '_')}" for h in stripped]
+    assert all(key not in env for key in keys)
+    if stripped:
+        assert env[ORIG_KEY] == {key: original[key] for key in keys}
+    else:
+        assert ORIG_KEY not in env
+        assert {k: v for k, v in env.items() if k.startswith("HTTP_")} == {
+            k: v for k, v in original.items() if k.startswith("HTTP_")
+        }
+
+
+def test_untrusted_error_names_the_first_stripped_header() -> None:
+    verdict = gate().process(environ("203.0.113.7", HTTP_REMOTE_GROUPS="admins"))
+    assert verdict.error is not None
+    assert verdict.error.header == "Remote-Groups"
+
+
+def test_extra_headers_are_stripped_but_not_parsed() -> None:
+    env = environ("203.0.113.7", HTTP_X_AUTHENTIK_JWT="forged.jwt.value", HTTP_X_AUTHENTIK_UID="1")
+    verdict = gate(scheme="authentik").process(env)
+    assert verdict.stripped == ("X-authentik-uid", "X-authentik-jwt")
+    assert "HTTP_X_AUTHENTIK_JWT" not in env
+    trusted = environ(HTTP_X_AUTHENTIK_JWT="jwt")
+    assert gate(scheme="authentik").process(trusted).outcome == "anonymous"
+    assert trusted["HTTP_X_AUTHENTIK_JWT"] == "jwt"
+
+
+def test_existing_orig_dict_is_extended_not_replaced() -> None:
+    earlier = {"HTTP_OTHER": "kept"}
+    env = environ("203.0.113.7", HTTP_REMOTE_USER="mallory", **{ORIG_KEY: earlier})
+    gate().process(env)
+    assert env[ORIG_KEY] is earlier
+    assert earlier == {"HTTP_OTHER": "kept", "HTTP_REMOTE_USER": "mallory"}
+
+
+def test_orig_keeps_the_first_saved_value() -> None:
+    env = environ(
+        "203.0.113.7", HTTP_REMOTE_USER="mallory", **{ORIG_KEY: {"HTTP_REMOTE_USER": "first"}}
+    )
+    gate().process(env)
+    assert env[ORIG_KEY] == {"HTTP_REMOTE_USER": "first"}
+
+
+def test_orig_that_is_not_a_dict_is_replaced() -> None:
+    env = environ("203.0.113.7", HTTP_REMOTE_USER="mallory", **{ORIG_KEY: "junk"})
+    gate().process(env)
+    assert env[ORIG_KEY] == {"HTTP_REMOTE_USER": "mallory"}
+
+
+# --- logging ----------------------------------------------------------------------------
+
+
+def test_untrusted_logs_one_warning_without_values(caplog: pytest.LogCaptureFixture) -> None:
+    env = environ("203.0.113.7", HTTP_REMOTE_USER="mallory-value", HTTP_REMOTE_GROUPS="g-value")
+    with caplog.at_level(logging.DEBUG, logger="remote_identity"):
+        gate().process(env)
+    assert len(caplog.records) == 1
+    record = caplog.records[0]
+    assert (record.name, record.levelno) == ("remote_identity.security", logging.WARNING)
+    assert record.getMessage() == (
+        "identity headers from untrusted peer 203.0.113.7 removed (untrusted_peer): "
+        "Remote-User, Remote-Groups"
+    )
+    assert record.peer == "203.0.113.7"  # type: ignore[attr-defined]
+    assert record.headers == ("Remote-User", "Remote-Groups")  # type: ignore[attr-defined]
+    assert record.reason == "untrusted_peer"  # type: ignore[attr-defined]
+    assert "value" not in caplog.text
+
+
+def test_invalid_logs_one_warning_without_values(caplog: pytest.LogCaptureFixture) -> None:
+    env = environ(HTTP_REMOTE_USER="alice,mallory-value")
+    with caplog.at_level(logging.DEBUG, logger="remote_identity"):
+        gate().process(env)
+    assert len(caplog.records) == 1
+    record = caplog.records[0]
+    assert (record.name, record.levelno) == ("remote_identity.security", logging.WARNING)
+    assert record.reason == "multiple_values"  # type: ignore[attr-defined]
+    assert record.peer == "127.0.0.1"  # type: ignore[attr-defined]
+    assert record.header == "Remote-User"  # type: ignore[attr-defined]
+    assert "trusted peer 127.0.0.1 refused" in record.getMessage()
+    assert "mallory" not in caplog.text
+
+
+def test_untrusted_error_is_shared_between_requests() -> None:
+    g = gate()
+    first = g.process(environ("203.0.113.7", HTTP_REMOTE_NAME="x")).error
+    second = g.process(environ("203.0.113.8", HTTP_REMOTE_NAME="y")).error
+    assert first is second
+    assert first is not None
+    assert (first.reason, first.header) == ("untrusted_peer", "Remote-Name")
+
+
+def test_untrusted_still_stripped_when_security_log_is_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = environ("203.0.113.7", HTTP_REMOTE_USER="mallory")
+    with caplog.at_level(logging.CRITICAL, logger="remote_identity.security"):
+        verdict = gate().process(env)
+    assert verdict.stripped == ("Remote-User",)
+    assert "HTTP_REMOTE_USER" not in env
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param(environ(**HEADERS), id="identity"),
+        pytest.param(environ(), id="trusted-anonymous"),
+        pytest.param(environ("203.0.113.7"), id="untrusted-without-headers"),
+    ],
+)
+def test_quiet_when_nothing_is_wrong(caplog: pytest.LogCaptureFixture, env: dict[str, Any]) -> None:
+    with caplog.at_level(logging.DEBUG, logger="remote_identity"):
+        gate().process(env)
+    assert caplog.records == []
+
+
+# --- shared secret ----------------------------------------------------------------------
+
+SECRET_KEY = "HTTP_X_PROXY_SECRET"
+
+
+def secret_gate(**kwargs: Any) -> IdentityGate:
+    return gate(shared_secret_header="X-Proxy-Secret", shared_secret=SECRET, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("peer", "sent", "outcome", "reason"),
+    [
+        pytest.param("127.0.0.1", SECRET, "identity", None, id="correct"),
+        pytest.param("127.0.0.1", SECRET + "x", "anonymous", "bad_secret", id="wrong"),
+        pytest.param("127.0.0.1", SECRET[:-1], "anonymous", "bad_secret", id="prefix"),
+        pytest.param("127.0.0.1", "", "anonymous", "bad_secret", id="empty"),
+        pytest.param("127.0.0.1", None, "anonymous", "bad_secret", id="missing"),
+        pytest.param("127.0.0.1", b"s3cret-s3cret-s3cret", "anonymous", "bad_secret", id="bytes"),
+        pytest.param(
+            "127.0.0.1", "s3cret-s3cret-s3cre€", "anonymous", "bad_secret", id="non-latin-1"
+        ),
+        pytest.param("203.0.113.7", SECRET, "anonymous", "untrusted_peer", id="untrusted-peer"),
+        pytest.param("203.0.113.7", None, "anonymous", "untrusted_peer", id="untrusted-missing"),
+    ],
+)
+def test_shared_secret(peer: str, sent: Any, outcome: str, reason: str | None) -> None:
+    env = environ(peer, **HEADERS)
+    if sent is not None:
+        env[SECRET_KEY] = sent
+    verdict = secret_gate().process(env)
+    assert verdict.outcome == outcome
+    assert (verdict.error.reason if verdict.error else None) == reason
+    assert verdict.trusted is (reason is None)
+    assert SECRET_KEY not in env
+    orig = env.get(ORIG_KEY, {})
+    assert orig.get(SECRET_KEY) == (None if sent is None else REDACTED)
+    assert SECRET not in repr(env)
+
+
+def test_bad_secret_without_identity_headers_is_silent(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="remote_identity"):
+        verdict = secret_gate().process(environ(**{SECRET_KEY: "wrong"}))
+    assert (verdict.outcome, verdict.trusted, verdict.stripped) == ("anonymous", False, ())
+    assert verdict.error is not None
+    assert verdict.error.reason == "bad_secret"
+    assert caplog.records == []
+
+
+def test_bad_secret_rejected(caplog: pytest.LogCaptureFixture) -> None:
+    env = environ(**HEADERS, **{SECRET_KEY: "wrong-wrong-wrong-wrong"})
+    with caplog.at_level(logging.DEBUG, logger="remote_identity"):
+        verdict = secret_gate(on_untrusted="reject").process(env)
+    assert (verdict.outcome, verdict.trusted) == ("rejected", False)
+    assert verdict.error is not None
+    assert (verdict.error.reason, verdict.error.header) == ("bad_secret", "X-Proxy-Secret")
+    assert [r.reason for r in caplog.records] == ["bad_secret"]  # type: ignore[attr-defined]
+    assert "wrong-wrong" not in caplog.text
+
+
+def test_non_ascii_secret_compared_as_utf8_bytes() -> None:
+    secret = "geheimnis-schlüssel-ß"
+    wire = secret.encode("utf-8").decode("latin-1")
+    g = gate(shared_secret_header="X-Proxy-Secret", shared_secret=secret)
+    assert g.process(environ(**HEADERS, **{SECRET_KEY: wire})).outcome == "identity"
+    assert g.process(environ(**HEADERS, **{SECRET_KEY: secret})).outcome == "anonymous"
+
+
+# --- the parse cache --------------------------------------------------------------------
+
+
+def test_parse_cache_returns_the_same_identity_object() -> None:
+    g = gate()
+    first = g.process(environ(**HEADERS)).identity
+    second = g.process(environ(**HEADERS)).identity
+    assert first == ALICE
+    assert second is first
+    other = g.process(environ(**{**HEADERS, "HTTP_REMOTE_GROUPS": "admins"})).identity
+    assert other is not first
+    assert other == Identity("alice", "Alice", "alice@example.com", ("admins",))
+
+
+def test_parse_cache_keeps_anonymous_and_skips_invalid() -> None:
+    g = gate()
+    assert g.process(environ(HTTP_REMOTE_USER="")).outcome == "anonymous"
+    for _ in range(2):
+        assert g.process(environ(HTTP_REMOTE_USER="a,b")).outcome == "rejected"
+    assert g._cache == {("", None, None, None): None}
+
+
+def test_parse_cache_ignores_unrelated_keys() -> None:
+    g = gate()
+    first = g.process(environ(**HEADERS, HTTP_ACCEPT="text/html")).identity
+    assert g.process(environ(**HEADERS, HTTP_ACCEPT="*/*")).identity is first
+    assert len(g._cache) == 1
+
+
+def test_parse_cache_is_bounded() -> None:
+    size = remote_identity.gate._PARSE_CACHE_SIZE
+    g = gate()
+    for n in range(size):
+        assert g.process(environ(HTTP_REMOTE_USER=f"user{n}")).identity == Identity(f"user{n}")
+    assert len(g._cache) == size
+    assert g.process(environ(HTTP_REMOTE_USER="one-more")).identity == Identity("one-more")
+    assert list(g._cache) == [("one-more", None, None, None)]
+    again = g.process(environ(HTTP_REMOTE_USER="user0")).identity
+    assert again == Identity("user0")
+    assert len(g._cache) == 2
+
+
+def test_verdict_is_immutable() -> None:
+    verdict = Verdict("anonymous", "10.0.0.1", trusted=True)
+    with pytest.raises(AttributeError):
+        verdict.trusted = False  # type: ignore[misc]
+    assert (verdict.identity, verdict.error, verdict.stripped) == (None, None, ())
+    assert verdict == Verdict(outcome="anonymous", peer="10.0.0.1", trusted=True)
