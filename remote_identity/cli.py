@@ -172,10 +172,21 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``remote-identity`` command."""
     args = _parser().parse_args(argv)
-    # The report says everything the security log would; keep standard error quiet.
-    quiet = logging.getLogger("remote_identity")
-    quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False
+    # The report says everything the security log would; keep standard error quiet while
+    # judging, and leave the process's logging as it was.
+    library_log = logging.getLogger("remote_identity")
+    propagate = library_log.propagate
+    silencer = logging.NullHandler()
+    library_log.addHandler(silencer)
+    library_log.propagate = False
+    try:
+        return _explain(args)
+    finally:
+        library_log.removeHandler(silencer)
+        library_log.propagate = propagate
+
+
+def _explain(args: argparse.Namespace) -> int:
     try:
         gate = IdentityGate(
             trusted_proxies=TrustedProxies(args.trusted),

@@ -225,18 +225,17 @@ def parse_groups(
 ) -> tuple[str, ...]:
     """The group names in ``value``: split, trimmed, empties dropped, duplicates removed."""
     text = decode_header_value(value, header)
-    parts = text.split(separator)
-    if len(parts) > policy.max_groups:
-        raise IdentityError(
-            "too_many_groups", header, f"at most {policy.max_groups} groups, got {len(parts)}"
-        )
     groups: dict[str, None] = {}
-    for part in parts:
+    for part in text.split(separator):
         group = part.strip()
         if group:
             _check_length(group, header, policy.max_group_length)
             _check_controls(group, header, _TEXT_FORBIDDEN)
             groups[group] = None
+            if len(groups) > policy.max_groups:
+                raise IdentityError(
+                    "too_many_groups", header, f"at most {policy.max_groups} groups"
+                )
     return tuple(groups)
 
 

@@ -65,12 +65,13 @@ class TrustedProxies:
                 unix = True
                 continue
             try:
-                networks.append(ipaddress.ip_network(text, strict=True))
+                network = ipaddress.ip_network(text, strict=True)
             except ValueError as exc:
                 raise ConfigurationError(
                     f"trusted proxy {entry!r} is not an IP address, a CIDR network or "
                     f"{UNIX!r}: {exc}"
                 ) from None
+            networks.append(_unmapped(network))
         self.entries = tuple(entry.strip() for entry in items)
         self._networks = tuple(networks)
         self._unix = unix
@@ -115,3 +116,19 @@ class TrustedProxies:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         return any(address in network for network in self._networks)
+
+
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def _unmapped(network: _Network) -> _Network:
+    """An IPv4-mapped IPv6 network as the IPv4 network it stands for.
+
+    Peers are compared in their IPv4 form (``::ffff:10.0.0.1`` is ``10.0.0.1``), so the
+    entries must be too.
+    """
+    if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_MAPPED):
+        mapped = network.network_address.ipv4_mapped
+        assert mapped is not None  # every address of ::ffff:0:0/96 maps
+        return ipaddress.IPv4Network(f"{mapped}/{network.prefixlen - 96}")
+    return network

@@ -504,10 +504,12 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_main_keeps_the_library_quiet(capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "--peer", "203.0.113.9", "-H", "Remote-User: admin")
+    _, out, err = run(capsys, "--peer", "203.0.113.9", "-H", "Remote-User: admin")
+    assert "untrusted_peer" in out
+    assert err == ""  # the security log is not repeated on standard error
     logger = logging.getLogger("remote_identity")
-    assert logger.propagate is False
-    assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
+    assert logger.propagate is True  # and the process's logging is left as it was
+    assert not any(isinstance(h, logging.NullHandler) for h in logger.handlers)
 
 
 # --- as a program -----------------------------------------------------------------------

@@ -708,3 +708,17 @@ def test_valid_email_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="remote_identity"):
         assert parse_identity(AUTHELIA) is not None
     assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "expected"),
+    [
+        pytest.param("a,,b,", 2, ("a", "b"), id="empties-do-not-count"),
+        pytest.param("a,a,a,b", 2, ("a", "b"), id="duplicates-do-not-count"),
+        pytest.param(" , ,", 1, (), id="only-empties"),
+    ],
+)
+def test_group_limit_counts_distinct_groups(
+    value: str, limit: int, expected: tuple[str, ...]
+) -> None:
+    assert parse_groups(value, policy=ParsingPolicy(max_groups=limit)) == expected

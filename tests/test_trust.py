@@ -221,3 +221,26 @@ def test_docstring_examples() -> None:
     result = doctest.testmod(remote_identity.trust)
     assert result.attempted >= 2
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("entry", "peer", "trusted"),
+    [
+        pytest.param("::ffff:10.0.0.1", "10.0.0.1", True, id="mapped-entry-ipv4-peer"),
+        pytest.param("::ffff:10.0.0.1", "::ffff:10.0.0.1", True, id="mapped-entry-mapped-peer"),
+        pytest.param("::ffff:10.0.0.0/120", "10.0.0.77", True, id="mapped-network"),
+        pytest.param("::ffff:10.0.0.0/120", "10.0.1.1", False, id="mapped-network-outside"),
+        pytest.param("::ffff:10.0.0.1", "::1", False, id="mapped-entry-other-ipv6"),
+    ],
+)
+def test_ipv4_mapped_entries_match_like_their_ipv4_form(
+    entry: str, peer: str, trusted: bool
+) -> None:
+    assert TrustedProxies([entry]).is_trusted(peer) is trusted
+
+
+def test_the_whole_mapped_range_trusts_every_ipv4_peer() -> None:
+    proxies = TrustedProxies(["::ffff:0:0/96"])
+    assert proxies.trusts_everyone
+    assert proxies.is_trusted("203.0.113.9")
+    assert not proxies.is_trusted("2001:db8::1")
