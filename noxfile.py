@@ -27,6 +27,13 @@ def tests(session: nox.Session, django: str) -> None:
     session.install("--constraint", "requirements-constraints.txt", "-r", "requirements-dev.txt")
     session.install(f"django~={django}.0")
     session.run(
-        "pytest", "-W", "error", "-p", "no:cacheprovider", "-m", "not e2e", *session.posargs,
+        "pytest",
+        "-W",
+        "error",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "not e2e",
+        *session.posargs,
         env={"PYTHONDEVMODE": "1"},
     )

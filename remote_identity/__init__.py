@@ -15,6 +15,7 @@ from .parsing import ParsingPolicy as ParsingPolicy
 from .parsing import parse_identity as parse_identity
 from .schemes import PRESETS as PRESETS
 from .schemes import HeaderScheme as HeaderScheme
+from .schemes import get_scheme as get_scheme
 from .trust import TrustedProxies as TrustedProxies
 
 __version__ = "0.1.0.dev0"
@@ -33,5 +34,6 @@ __all__ = [
     "RemoteIdentityError",
     "TrustedProxies",
     "Verdict",
+    "get_scheme",
     "parse_identity",
 ]

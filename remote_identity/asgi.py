@@ -7,14 +7,21 @@ distinct. A header that spells a scheme header with underscores is never passed 
 any peer: frameworks (Django before 5.2.13/6.0.4) fold it onto the hyphenated name.
 
 Scope keys read:
-    ``type`` (``http`` and ``websocket`` are judged, anything else passes through),
-    ``client`` (the TCP peer; ``None`` for a Unix socket), ``headers``.
+
+- ``type`` (``http`` and ``websocket`` are judged, anything else passes through);
+- ``client`` (the TCP peer; ``None`` for a Unix socket);
+- ``headers``.
 
 Scope keys written (on a copy of the scope):
-    ``remote_identity``: the ``Identity``, or ``None``.
-    ``remote_identity.verdict``: the ``Verdict``.
-    ``headers``: without the headers the gate removed (the scheme's headers from an
-    untrusted peer, underscore spellings, the shared-secret header).
+
+- ``remote_identity``: the ``Identity``, or ``None``;
+- ``remote_identity.verdict``: the ``Verdict``;
+- ``headers``: without the headers the gate removed (the scheme's headers from an
+  untrusted peer, underscore spellings, the shared-secret header).
+
+The peer must be the real TCP peer: a server that rewrites ``client`` from
+``X-Forwarded-For`` (uvicorn's ``--proxy-headers``, on by default for 127.0.0.1) hides the
+proxy. Run such a server with ``--no-proxy-headers``.
 
 Responses of its own: 400 for an invalid identity from a trusted peer, 403 for identity
 headers from an untrusted peer with ``on_untrusted="reject"`` (plain text naming the

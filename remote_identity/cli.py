@@ -125,12 +125,14 @@ def _print_text(report: dict[str, Any]) -> None:
     print(f"peer:      {report['peer']} ({trust}; trusted proxies: {proxies})")
     print(f"scheme:    {report['scheme']}")
     for note in report["notes"]:
-        print(f"server:    {note}")
+        print(f"note:      {note}")
     if report["stripped"]:
         print(f"stripped:  {', '.join(report['stripped'])}")
     print(f"outcome:   {report['outcome']}")
     if report["reason"] is not None:
         print(f"reason:    {report['reason']}: {report['message']}")
+    for message in report["log"]:
+        print(f"logged:    {message}")
     identity = report["identity"]
     if identity is not None:
         print(f"username:  {identity['username']}")
@@ -141,7 +143,10 @@ def _print_text(report: dict[str, Any]) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="remote-identity", description=__doc__.split("\n")[0])
+    parser = _Parser(
+        prog="remote-identity",
+        description="Explain how remote_identity judges a request's identity headers.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     explain = commands.add_parser(
         "explain",
@@ -161,6 +166,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--server", default="gunicorn", choices=sorted(SERVERS))
     explain.add_argument("--username-case", default="preserve", choices=["preserve", "lower"])
+    explain.add_argument(
+        "--max-name-length",
+        type=int,
+        default=255,
+        help="longest display name accepted (the Django adapter uses 150)",
+    )
     explain.add_argument("--on-untrusted", default="strip", choices=["strip", "reject"])
     explain.add_argument("--on-invalid", default="reject", choices=["reject", "anonymous"])
     explain.add_argument("--secret-header", default=None)
@@ -176,22 +187,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     # judging, and leave the process's logging as it was.
     library_log = logging.getLogger("remote_identity")
     propagate = library_log.propagate
-    silencer = logging.NullHandler()
-    library_log.addHandler(silencer)
+    collector = _Collector()
+    library_log.addHandler(collector)
     library_log.propagate = False
     try:
-        return _explain(args)
+        return _explain(args, collector.records)
     finally:
-        library_log.removeHandler(silencer)
+        library_log.removeHandler(collector)
         library_log.propagate = propagate
 
 
-def _explain(args: argparse.Namespace) -> int:
+class _Collector(logging.Handler):
+    """Keeps the library's log records so the report can show them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _explain(args: argparse.Namespace, logged: list[logging.LogRecord]) -> int:
     try:
         gate = IdentityGate(
             trusted_proxies=TrustedProxies(args.trusted),
             scheme=args.scheme,
-            policy=ParsingPolicy(username_case=args.username_case),
+            policy=ParsingPolicy(
+                username_case=args.username_case, max_name_length=args.max_name_length
+            ),
             on_untrusted=args.on_untrusted,
             on_invalid=args.on_invalid,
             shared_secret_header=args.secret_header,
@@ -208,6 +232,11 @@ def _explain(args: argparse.Namespace) -> int:
     environ, server_notes = build_environ(headers, args.peer, args.server)
     verdict = gate.process(environ)
     report = _report(verdict, gate, notes + server_notes)
+    # The security log repeats the reason shown anyway; other records (a dropped e-mail
+    # address) say something the report would not.
+    report["log"] = [
+        record.getMessage() for record in logged if record.name != "remote_identity.security"
+    ]
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:

@@ -74,9 +74,12 @@ class IdentityGate:
             the request anonymously; ``"reject"`` refuses it.
         on_invalid: ``"reject"`` refuses a trusted request whose identity is invalid;
             ``"anonymous"`` strips its identity headers and serves it anonymously.
-        shared_secret_header / shared_secret: when set, a peer is trusted only if it is a
-            trusted proxy *and* sends this header with this value (compared in constant
+        shared_secret_header: the name of a header the proxy adds to every request with
+            ``shared_secret``; default off. When set, a peer is trusted only if it is a
+            trusted proxy *and* sends this header with the secret (compared in constant
             time). The header is always removed before the application sees it.
+        shared_secret: the secret itself, at least 16 characters; set with
+            ``shared_secret_header``.
     """
 
     __slots__ = (

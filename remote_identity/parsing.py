@@ -84,6 +84,7 @@ class ParsingPolicy:
             raise ConfigurationError("allow_compatibility_characters must be True or False")
 
 
+#: The policy used when none is given (every default of ``ParsingPolicy``).
 DEFAULT_POLICY = ParsingPolicy()
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -25,7 +25,8 @@ class TrustedProxies:
     Built from IP addresses, CIDR networks (IPv4 and IPv6) and the word ``"unix"`` for a
     peer on a Unix-domain socket. An empty set trusts nobody. A malformed entry, a network
     with host bits set (``10.0.0.1/8``) or a bare string instead of a list raises
-    :class:`ConfigurationError` here, at construction, never at request time.
+    :class:`~remote_identity.errors.ConfigurationError` here, at construction, never at
+    request time.
 
     >>> proxies = TrustedProxies(["127.0.0.1", "10.1.0.0/16", "::1"])
     >>> proxies.is_trusted("10.1.2.3"), proxies.is_trusted("::ffff:10.1.2.3")

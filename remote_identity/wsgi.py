@@ -12,22 +12,27 @@ saved by Werkzeug's ``ProxyFix`` in ``werkzeug.proxy_fix.orig``), plus an option
 secret header. ``X-Forwarded-For`` never decides trust: the client writes it.
 
 Environ keys read:
-    ``REMOTE_ADDR``, ``werkzeug.proxy_fix.orig``, ``SERVER_SOFTWARE``, and ``HTTP_*`` for
-    every header of the scheme and the shared-secret header.
+
+- ``REMOTE_ADDR``, ``werkzeug.proxy_fix.orig``, ``SERVER_SOFTWARE``;
+- ``HTTP_*`` for every header of the scheme and the shared-secret header.
 
 Environ keys written:
-    ``remote_identity``: the ``Identity``, or ``None`` when nobody is signed in.
-    ``remote_identity.verdict``: the ``Verdict`` (trusted, error, stripped headers).
-    ``remote_identity.orig``: every key removed, with its value, saved before removal
-    (the shared secret's value is replaced by ``"[redacted]"``).
-    The scheme's ``HTTP_*`` keys are deleted for an untrusted peer, and for a trusted
-    peer with an invalid identity when ``on_invalid="anonymous"``. The shared-secret key
-    is always deleted.
+
+- ``remote_identity``: the ``Identity``, or ``None`` when nobody is signed in;
+- ``remote_identity.verdict``: the ``Verdict`` (trusted, error, stripped headers);
+- ``remote_identity.orig``: every key removed, with its value, saved before removal
+  (the shared secret's value is replaced by ``"[redacted]"``);
+- the scheme's ``HTTP_*`` keys are deleted for an untrusted peer, and for a trusted peer
+  with an invalid identity when ``on_invalid="anonymous"``; the shared-secret key is
+  always deleted.
 
 Responses of its own (plain text, ``Cache-Control: no-store``):
-    ``400 Bad Request`` for an invalid identity from a trusted peer (the default),
-    ``403 Forbidden`` for identity headers from an untrusted peer with
-    ``on_untrusted="reject"``. The body names the reason code and the header, never a value.
+
+- ``400 Bad Request`` for an invalid identity from a trusted peer (the default);
+- ``403 Forbidden`` for identity headers from an untrusted peer with
+  ``on_untrusted="reject"``.
+
+The body names the reason code and the header, never a value.
 
 Usage::
 
@@ -78,8 +83,10 @@ class RemoteIdentityMiddleware:
             removing its identity headers; ``"reject"`` answers 403.
         on_invalid: ``"reject"`` (default) answers 400 to an invalid identity from a
             trusted peer; ``"anonymous"`` serves it without identity.
-        shared_secret_header / shared_secret: an extra proof the proxy adds to every
-            request; default off.
+        shared_secret_header: a header the proxy adds to every request as an extra
+            proof; default off (see ``IdentityGate``).
+        shared_secret: its value, at least 16 characters; set with
+            ``shared_secret_header``.
     """
 
     def __init__(
@@ -133,5 +140,5 @@ class RemoteIdentityMiddleware:
                     "identity headers. Make the proxy drop header names containing '_' "
                     "(nginx does by default) or run under a server that drops them.",
                     software,
-                    extra={"reason": "underscore_headers", "server": software},
+                    extra={"reason": "underscore_header", "server": software},
                 )

@@ -22,7 +22,7 @@ ensure_venv() {
     local dir=$1 python=$2
     shift 2
     local stamp="$dir/.installed" want
-    want=$(cat pyproject.toml requirements-*.txt 2>/dev/null | sha256sum | cut -c1-16)
+    want=$(cat pyproject.toml requirements-*.txt docs/requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
     want="$want $("$python" --version 2>&1) $*"
     if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
         return 0
@@ -48,4 +48,13 @@ stage() {
     echo "== $name: $([[ $rc == 0 ]] && echo ok || echo "FAILED (exit $rc)") in $(($(date +%s) - start)) s"
     [[ $rc == 0 ]] || FAILED+=("$name")
     return 0
+}
+
+# ensure_project_venv: the project's own .venv (Python 3.12 where it is installed), with
+# everything the tests, the demo and the docs need. Every script calls this one, so they
+# share one environment and never reinstall it for each other.
+ensure_project_venv() {
+    local python
+    python=$(find_python 3.12 || find_python 3.13 || command -v python3)
+    ensure_venv .venv "$python" -e '.[django]' -r requirements-dev.txt -r docs/requirements.txt
 }

@@ -220,7 +220,31 @@ def test_json_identity(capsys: pytest.CaptureFixture[str]) -> None:
         "header": None,
         "message": None,
         "notes": [],
+        "log": [],
     }
+
+
+def test_dropped_email_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [*TRUSTED, "-H", "Remote-User: bob", "-H", "Remote-Email: not-an-address"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0
+    assert "logged:    Remote-Email dropped" in out
+    assert "invalid_email" in out
+    assert err == ""
+    code, report = run_json(capsys, *argv)
+    assert report["identity"]["email"] is None
+    assert len(report["log"]) == 1
+    assert "not-an-address" not in report["log"][0]  # the value is never logged
+
+
+def test_name_length_option(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "Remote-Name: " + "n" * 151
+    assert run(capsys, *TRUSTED, "-H", "Remote-User: bob", "-H", name)[0] == 0
+    code, out, _ = run(
+        capsys, *TRUSTED, "--max-name-length", "150", "-H", "Remote-User: bob", "-H", name
+    )
+    assert code == 2
+    assert "too_long" in out
 
 
 def test_json_is_not_ascii_escaped(capsys: pytest.CaptureFixture[str]) -> None:
@@ -423,7 +447,7 @@ def test_server_option(
         capsys, *TRUSTED, "--server", server, "-H", "Remote-User: alice", "-H", "Remote-User: admin"
     )
     assert got == code
-    assert f"server:    {note}" in out
+    assert f"note:      {note}" in out
     assert (f"reason:    {reason}" in out) is (reason is not None)
     if reason is None:
         assert "username:  admin" in out
@@ -432,7 +456,7 @@ def test_server_option(
 def test_underscore_header_dropped_by_default_server(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, *TRUSTED, "-H", "Remote_User: admin")
     assert code == 1
-    assert "server:    gunicorn drops the header 'Remote_User' (underscore in its name)" in out
+    assert "note:      gunicorn drops the header 'Remote_User' (underscore in its name)" in out
 
 
 # --- usage and configuration errors -----------------------------------------------------

@@ -540,7 +540,7 @@ def test_granian_warned_once(security: pytest.LogCaptureFixture, software: str) 
     assert len(records) == 1
     record = records[0]
     assert record.levelno == logging.WARNING
-    assert record.reason == "underscore_headers"  # type: ignore[attr-defined]
+    assert record.reason == "underscore_header"  # type: ignore[attr-defined]
     assert record.server == software  # type: ignore[attr-defined]
     message = record.getMessage()
     assert message.startswith(f"{software} maps a client's 'Remote_User' header onto")

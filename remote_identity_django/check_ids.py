@@ -1,0 +1,149 @@
+"""Every system check id with its message and hint: one id per problem, never reused.
+
+An id whose check is removed stays here, marked retired, so it is never given to
+another problem. ``docs/django.md`` shows this table.
+"""
+
+from __future__ import annotations
+
+from django.core.checks import CheckMessage, Error, Warning
+
+__all__ = ["CHECKS", "message"]
+
+_P = "REMOTE_IDENTITY_"
+_KEEP = "Fix the value, or remove the setting to use its default."
+
+#: id -> (message, hint); ``{...}`` fields are filled in by :func:`message`.
+CHECKS: dict[str, tuple[str, str]] = {
+    "E001": (
+        f"{_P}TRUSTED_PROXIES must be a list of strings, not {{value!r}}.",
+        'A string of addresses is not a list: write ["10.0.5.2"].',
+    ),
+    "E002": (
+        f"{_P}TRUSTED_PROXIES has a malformed entry: {{error}}",
+        'Use IP addresses, CIDR networks without host bits ("10.0.5.0/24") or "unix".',
+    ),
+    "E003": (
+        f"{_P}TRUSTED_PROXIES trusts every address (0.0.0.0/0 or ::/0): "
+        "any client can sign in as anyone.",
+        "List only the proxy's own addresses, not a whole network.",
+    ),
+    "E004": (
+        f"{_P}TRUSTED_PROXIES is empty while DEBUG is False: nobody can sign in.",
+        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host.',
+    ),
+    "E005": (f"{_P}SCHEME is not usable: {{error}}", "Use a preset name or a HeaderScheme."),
+    "E006": (
+        f"{_P}SHARED_SECRET_HEADER and {_P}SHARED_SECRET must be set together.",
+        "Set both, or neither.",
+    ),
+    "E007": (
+        f"{_P}SHARED_SECRET must be a string of at least 16 characters.",
+        "Generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+    ),
+    "E008": (
+        f"{_P}SHARED_SECRET_HEADER is not a portable header name: {{value!r}}.",
+        'Use letters, digits and hyphens, e.g. "X-Proxy-Secret".',
+    ),
+    "E009": (f"{_P}ON_UNTRUSTED must be 'strip' or 'reject', not {{value!r}}.", _KEEP),
+    "E010": (f"{_P}ON_INVALID must be 'reject' or 'anonymous', not {{value!r}}.", _KEEP),
+    "E011": (f"{_P}USERNAME_CASE must be 'preserve' or 'lower', not {{value!r}}.", _KEEP),
+    "E012": (f"{_P}CREATE_UNKNOWN_USER must be True or False, not {{value!r}}.", _KEEP),
+    "E013": (
+        f"{_P}USER_ATTR_MAP must map user field names to 'username', 'name', 'email' "
+        "or None, not {value!r}.",
+        "None keeps the field empty.",
+    ),
+    "E014": (
+        f"{_P}USER_ATTR_MAP names {{value!r}}, which is not a field of the user model.",
+        "Use a field of the user model.",
+    ),
+    "E015": (
+        f"{_P}USER_ATTR_MAP maps {{value!r}}, which the proxy must not set.",
+        "The primary key, the password and the username field are never mapped.",
+    ),
+    "E016": (
+        f"{_P}USER_ATTR_MAP maps {{value!r}}, which is not a text field.",
+        f"Map text fields only; boolean flags go in {_P}USER_FLAGS_BY_GROUP.",
+    ),
+    "E017": (
+        f"{_P}MIRROR_GROUPS must be True, False or a list of group names, not {{value!r}}.",
+        _KEEP,
+    ),
+    "E018": (f"{_P}MIRROR_GROUPS_EXCEPT must be a list of group names, not {{value!r}}.", _KEEP),
+    "E019": (f"{_P}CREATE_GROUPS must be True or False, not {{value!r}}.", _KEEP),
+    "E020": (
+        f"{_P}GROUP_NAME_MAP must map proxy group names to Django group names, not {{value!r}}.",
+        "Use a dict of non-empty strings.",
+    ),
+    "E021": (
+        f"{_P}USER_FLAGS_BY_GROUP must map user flags to lists of group names, not {{value!r}}.",
+        'E.g. {{"is_staff": ["staff"], "is_superuser": ["admins"]}}.',
+    ),
+    "E022": (
+        f"{_P}USER_FLAGS_BY_GROUP names {{value!r}}, which is not a boolean field of "
+        "the user model.",
+        "Use is_staff, is_superuser, is_active or another BooleanField.",
+    ),
+    "E023": (
+        f"{_P}EXCLUDED_PATHS must be a list of path prefixes, not {{value!r}}.",
+        'E.g. ["/api/"].',
+    ),
+    "E024": (
+        f"{_P}EXCLUDED_PATHS has a prefix that does not start with '/': {{value!r}}.",
+        'E.g. ["/api/"].',
+    ),
+    "E025": (f"{_P}LOGOUT_URL must be a string or None, not {{value!r}}.", _KEEP),
+    "E026": (
+        f"{_P}LOGOUT_URL is neither an http(s) URL nor a path: {{value!r}}.",
+        'E.g. "https://auth.example.com/logout".',
+    ),
+    "E027": (
+        f"{_P}MIRROR_GROUPS is on, but the user model has no 'groups' relation to Group.",
+        f"Set {_P}MIRROR_GROUPS = False.",
+    ),
+    "E028": (
+        "Neither RemoteIdentityMiddleware nor PersistentRemoteIdentityMiddleware is in "
+        "MIDDLEWARE: nobody is signed in from the proxy's identity.",
+        "Add 'remote_identity_django.middleware.RemoteIdentityMiddleware' after "
+        "AuthenticationMiddleware.",
+    ),
+    "E029": ("MIDDLEWARE holds more than one remote identity middleware.", "Keep one."),
+    "E030": (
+        "AuthenticationMiddleware is not in MIDDLEWARE.",
+        "Add 'django.contrib.auth.middleware.AuthenticationMiddleware' before the "
+        "remote identity middleware.",
+    ),
+    "E031": (
+        "AuthenticationMiddleware comes after the remote identity middleware.",
+        "Move AuthenticationMiddleware before it.",
+    ),
+    "E032": (
+        "Another RemoteUserMiddleware is in MIDDLEWARE: {value}. It believes its header "
+        "from any peer.",
+        "Remove it: the remote identity middleware replaces it.",
+    ),
+    "E033": (
+        "No RemoteIdentityBackend is in AUTHENTICATION_BACKENDS: nobody can sign in.",
+        "Add 'remote_identity_django.backends.RemoteIdentityBackend'.",
+    ),
+    "W001": (
+        f"{_P}TRUSTED_PROXIES is empty: nobody can sign in from the proxy's identity.",
+        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host.',
+    ),
+    "W002": (
+        "CsrfViewMiddleware comes after the remote identity middleware: the CSRF token "
+        "rotated at login is overwritten, and the first form posted after login fails.",
+        "Move CsrfViewMiddleware before the remote identity middleware.",
+    ),
+    "W003": ("{value} is not a setting of remote_identity_django.", "{hint}"),
+}
+
+
+def message(check_id: str, **fields: object) -> CheckMessage:
+    """The ``Error`` (``E...``) or ``Warning`` (``W...``) of ``check_id``."""
+    text, hint = CHECKS[check_id]
+    level = Error if check_id.startswith("E") else Warning
+    return level(
+        text.format(**fields), hint=hint.format(**fields), id=f"remote_identity.{check_id}"
+    )

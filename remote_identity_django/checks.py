@@ -1,0 +1,230 @@
+"""System checks: every ``REMOTE_IDENTITY_*`` setting, the user model, the middleware
+order and the authentication backend.
+
+They run when ``"remote_identity_django"`` is in ``INSTALLED_APPS`` (``manage.py check``,
+``runserver``, ``migrate``, the test runner). The ids, messages and hints are in
+:mod:`remote_identity_django.check_ids`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.middleware import AuthenticationMiddleware, RemoteUserMiddleware
+from django.contrib.auth.models import Group
+from django.core.checks import CheckMessage, Tags, register
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.module_loading import import_string
+
+from remote_identity import ConfigurationError, HeaderScheme, TrustedProxies
+from remote_identity.schemes import get_scheme
+
+from .backends import RemoteIdentityBackend
+from .check_ids import message
+from .conf import NAMES, PREFIX, conf
+from .middleware import RemoteIdentityMiddleware
+
+__all__ = ["check_backends", "check_middleware", "check_settings", "check_user_model"]
+
+Messages = list[CheckMessage]
+ATTR_SOURCES = ("username", "name", "email", None)
+_CHOICES = (
+    ("E009", "ON_UNTRUSTED", ("strip", "reject")),
+    ("E010", "ON_INVALID", ("reject", "anonymous")),
+    ("E011", "USERNAME_CASE", ("preserve", "lower")),
+)
+_BOOLEANS = (("E012", "CREATE_UNKNOWN_USER"), ("E019", "CREATE_GROUPS"))
+
+
+def _is_str_list(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+
+
+def _is_map(value: object, ok: Callable[[object], bool]) -> bool:
+    return isinstance(value, Mapping) and all(
+        isinstance(key, str) and ok(item) for key, item in value.items()
+    )
+
+
+def _is_attr_map(value: object) -> bool:
+    return _is_map(value, lambda source: source in ATTR_SOURCES)
+
+
+def _is_flag_map(value: object) -> bool:
+    return _is_map(value, _is_str_list)
+
+
+def _is_name_map(value: object) -> bool:
+    return _is_map(value, lambda name: isinstance(name, str) and bool(name))
+
+
+@register(Tags.security)
+def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
+    """The type and value of each setting, and unknown ``REMOTE_IDENTITY_*`` names."""
+    return [*_check_trust(), *_check_values(), *_check_unknown()]
+
+
+def _check_trust() -> Messages:
+    value = conf.TRUSTED_PROXIES
+    if not _is_str_list(value):
+        return [message("E001", value=value)]
+    try:
+        proxies = TrustedProxies(value)
+    except ConfigurationError as exc:
+        return [message("E002", error=exc)]
+    if proxies.trusts_everyone:
+        return [message("E003")]
+    if not proxies:
+        return [message("W001" if settings.DEBUG else "E004")]
+    return []
+
+
+def _check_values() -> Messages:
+    found = []
+    try:
+        get_scheme(conf.SCHEME)
+    except ConfigurationError as exc:
+        found.append(message("E005", error=exc))
+    header, secret = conf.SHARED_SECRET_HEADER, conf.SHARED_SECRET
+    if (header is None) != (secret is None):
+        found.append(message("E006"))
+    if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
+        found.append(message("E007"))
+    if header is not None:
+        try:
+            HeaderScheme(name="shared secret", user_headers=(header,))
+        except ConfigurationError:
+            found.append(message("E008", value=header))
+    for check_id, name, choices in _CHOICES:
+        if getattr(conf, name) not in choices:
+            found.append(message(check_id, value=getattr(conf, name)))
+    for check_id, name in _BOOLEANS:
+        if not isinstance(getattr(conf, name), bool):
+            found.append(message(check_id, value=getattr(conf, name)))
+    mirror = conf.MIRROR_GROUPS
+    for check_id, value, ok in (
+        ("E013", conf.USER_ATTR_MAP, _is_attr_map(conf.USER_ATTR_MAP)),
+        ("E017", mirror, isinstance(mirror, bool) or _is_str_list(mirror)),
+        ("E018", conf.MIRROR_GROUPS_EXCEPT, _is_str_list(conf.MIRROR_GROUPS_EXCEPT)),
+        ("E020", conf.GROUP_NAME_MAP, _is_name_map(conf.GROUP_NAME_MAP)),
+        ("E021", conf.USER_FLAGS_BY_GROUP, _is_flag_map(conf.USER_FLAGS_BY_GROUP)),
+    ):
+        if not ok:
+            found.append(message(check_id, value=value))
+    return [*found, *_check_paths()]
+
+
+def _check_paths() -> Messages:
+    found = []
+    paths = conf.EXCLUDED_PATHS
+    if not _is_str_list(paths):
+        found.append(message("E023", value=paths))
+    else:
+        found.extend(message("E024", value=path) for path in paths if not path.startswith("/"))
+    url = conf.LOGOUT_URL
+    if url is not None and not isinstance(url, str):
+        found.append(message("E025", value=url))
+    elif isinstance(url, str):
+        parts = urlsplit(url)
+        absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+        if not absolute and not (url.startswith("/") and not url.startswith("//")):
+            found.append(message("E026", value=url))
+    return found
+
+
+def _check_unknown() -> Messages:
+    known = [PREFIX + name for name in NAMES]
+    found = []
+    for name in dir(settings):
+        if name.startswith(PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"Did you mean {close[0]}?" if close else "Remove it."
+            found.append(message("W003", value=name, hint=hint))
+    return found
+
+
+@register(Tags.security, Tags.compatibility)
+def check_user_model(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
+    """The user model has the fields the settings name."""
+    model = get_user_model()
+    found = []
+    attr_map = conf.USER_ATTR_MAP
+    for name in attr_map if _is_attr_map(attr_map) else ():
+        field = _field(model, name)
+        if field is None:
+            found.append(message("E014", value=name))
+        elif field.primary_key or name in ("password", model.USERNAME_FIELD):
+            found.append(message("E015", value=name))
+        elif not isinstance(field, (models.CharField, models.TextField)):
+            found.append(message("E016", value=name))
+    flags = conf.USER_FLAGS_BY_GROUP
+    for name in flags if _is_flag_map(flags) else ():
+        if not isinstance(_field(model, name), models.BooleanField):
+            found.append(message("E022", value=name))
+    groups = _field(model, "groups")
+    has_groups = groups is not None and groups.many_to_many and groups.related_model is Group
+    if conf.MIRROR_GROUPS is not False and not has_groups:
+        found.append(message("E027"))
+    return found
+
+
+def _field(model: type[models.Model], name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _classes(paths: Sequence[str] | None) -> list[type]:
+    """The classes named by ``paths``; a name that does not import is left out."""
+    classes = []
+    for path in paths or ():
+        try:
+            item = import_string(path)
+        except ImportError:
+            continue
+        classes.append(item if isinstance(item, type) else object)
+    return classes
+
+
+@register(Tags.security)
+def check_middleware(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
+    """Our middleware is installed once, after authentication and CSRF, and alone."""
+    classes = _classes(settings.MIDDLEWARE)
+    ours = [i for i, cls in enumerate(classes) if issubclass(cls, RemoteIdentityMiddleware)]
+    if not ours:
+        return [message("E028")]
+    found = []
+    if len(ours) > 1:
+        found.append(message("E029"))
+    auth = [i for i, cls in enumerate(classes) if issubclass(cls, AuthenticationMiddleware)]
+    if not auth:
+        found.append(message("E030"))
+    elif auth[0] > ours[0]:
+        found.append(message("E031"))
+    if any(issubclass(cls, CsrfViewMiddleware) for cls in classes[ours[0] + 1 :]):
+        found.append(message("W002"))
+    found.extend(
+        message("E032", value=f"{cls.__module__}.{cls.__qualname__}")
+        for cls in classes
+        if issubclass(cls, RemoteUserMiddleware) and not issubclass(cls, RemoteIdentityMiddleware)
+    )
+    return found
+
+
+@register(Tags.security)
+def check_backends(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
+    """A ``RemoteIdentityBackend`` (or subclass) is in ``AUTHENTICATION_BACKENDS``."""
+    if any(
+        issubclass(cls, RemoteIdentityBackend) for cls in _classes(settings.AUTHENTICATION_BACKENDS)
+    ):
+        return []
+    return [message("E033")]

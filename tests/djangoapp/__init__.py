@@ -1,0 +1,1 @@
+"""A tiny URLconf and views for the adapter's tests."""

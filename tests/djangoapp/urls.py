@@ -1,0 +1,14 @@
+"""URLs for the adapter's tests."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("whoami/", views.whoami),
+    path("api/whoami/", views.whoami),
+    path("form/", views.form),
+    path("auth/", include("remote_identity_django.urls")),
+]

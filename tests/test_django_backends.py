@@ -1,0 +1,295 @@
+"""``RemoteIdentityBackend``: creation, attribute, group and flag sync, the signal."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.contrib.auth import authenticate
+from django.contrib.auth.backends import RemoteUserBackend
+from django.contrib.auth.models import Group, User
+from django.db import DatabaseError
+from django.db.models.signals import post_save
+from django.test import RequestFactory
+
+from remote_identity import HeaderScheme, Identity
+from remote_identity_django.backends import RemoteIdentityBackend
+from tests.djangoapp.support import receiver
+
+pytestmark = pytest.mark.django_db
+
+ALICE = Identity("alice", "Alice Liddell", "alice@example.com", ("editors",))
+
+
+def login(identity: Identity = ALICE) -> User | None:
+    request = RequestFactory().get("/")
+    return authenticate(request, remote_user=identity.username, identity=identity)  # type: ignore[return-value]
+
+
+def groups_of(user: User) -> set[str]:
+    return set(user.groups.values_list("name", flat=True))
+
+
+def test_is_a_remote_user_backend() -> None:
+    assert issubclass(RemoteIdentityBackend, RemoteUserBackend)
+
+
+def test_creates_user_with_unusable_password_and_attributes() -> None:
+    Group.objects.create(name="editors")
+    user = login()
+    assert user is not None
+    user.refresh_from_db()
+    assert user.get_full_name() == "Alice Liddell"
+    assert (user.first_name, user.last_name, user.email) == (
+        "Alice Liddell",
+        "",
+        "alice@example.com",
+    )
+    assert not user.has_usable_password()
+    assert groups_of(user) == {"editors"}
+    assert not user.is_staff
+    assert not user.is_superuser
+
+
+def test_display_name_kept_exactly() -> None:
+    name = "Jörn  van der Ünal-Łukasz"  # the parser has already trimmed the ends
+    user = login(Identity("jorn", name, None, ()))
+    assert user is not None
+    assert user.get_full_name() == name
+
+
+def test_existing_last_name_cleared_by_default_map() -> None:
+    User.objects.create(username="alice", first_name="A", last_name="Liddell")
+    user = login()
+    assert user is not None
+    assert user.get_full_name() == "Alice Liddell"
+
+
+def test_missing_name_left_alone_and_empty_email_cleared() -> None:
+    # Authelia sends Remote-Email "" for a user without an address: the core gives None,
+    # and the address the directory no longer has is cleared.
+    User.objects.create(username="alice", first_name="Kept", email="old@example.com")
+    user = login(Identity("alice"))
+    assert user is not None
+    assert (user.first_name, user.email) == ("Kept", "")
+
+
+def test_email_kept_when_the_scheme_has_no_email_header(settings) -> None:
+    settings.REMOTE_IDENTITY_SCHEME = HeaderScheme(name="user only", user_headers=("X-User",))
+    User.objects.create(username="alice", email="kept@example.com")
+    user = login(Identity("alice"))
+    assert user is not None
+    assert user.email == "kept@example.com"
+
+
+def test_custom_attr_map(settings) -> None:
+    settings.REMOTE_IDENTITY_USER_ATTR_MAP = {"last_name": "name", "first_name": "username"}
+    user = login()
+    assert user is not None
+    assert (user.first_name, user.last_name, user.email) == ("alice", "Alice Liddell", "")
+
+
+def test_no_creation_when_off(settings) -> None:
+    settings.REMOTE_IDENTITY_CREATE_UNKNOWN_USER = False
+    assert login() is None
+    assert not User.objects.exists()
+
+
+def test_subclass_attribute_overrides_the_setting() -> None:
+    class NoCreate(RemoteIdentityBackend):
+        create_unknown_user = False
+
+    assert NoCreate().authenticate(None, "alice", ALICE) is None
+
+
+@pytest.mark.parametrize(
+    ("remote_user", "identity"),
+    [
+        pytest.param("", ALICE, id="empty"),
+        pytest.param(None, None, id="none"),
+        pytest.param("mallory", ALICE, id="mismatch"),
+    ],
+)
+def test_denied(remote_user, identity) -> None:
+    assert RemoteIdentityBackend().authenticate(None, remote_user, identity) is None
+    assert not User.objects.exists()
+
+
+def test_remote_user_only_behaves_like_django() -> None:
+    user = authenticate(RequestFactory().get("/"), remote_user="knownuser")
+    assert user is not None
+    assert user.username == "knownuser"
+    assert not user.has_usable_password()
+    assert user.email == ""
+
+
+def test_inactive_user_denied_but_synced() -> None:
+    User.objects.create(username="alice", is_active=False)
+    assert login() is None
+    assert User.objects.get().email == "alice@example.com"
+
+
+def test_configure_user_called_after_sync_with_created() -> None:
+    calls = []
+
+    class Hooked(RemoteIdentityBackend):
+        def configure_user(self, request, user, created=True):
+            calls.append((user.email, created))
+            return user
+
+    Hooked().authenticate(None, "alice", ALICE)
+    Hooked().authenticate(None, "alice", ALICE)
+    assert calls == [("alice@example.com", True), ("alice@example.com", False)]
+
+
+def test_failed_sync_denies_login_and_rolls_back(settings, monkeypatch, caplog) -> None:
+    settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {"is_staff": ["editors"]}
+    User.objects.create(username="alice", is_staff=False)
+
+    def fail(self, *args, **kwargs):
+        raise DatabaseError("no space left")
+
+    monkeypatch.setattr(Group.objects, "filter", lambda **kw: fail(None))
+    with caplog.at_level(logging.ERROR, logger="remote_identity.django"):
+        assert login() is None
+    assert caplog.records[-1].reason == "sync_failed"
+    user = User.objects.get()
+    assert (user.is_staff, user.email) == (False, "")
+
+
+def test_aauthenticate_with_identity() -> None:
+    user = async_to_sync(RemoteIdentityBackend().aauthenticate)(None, "alice", ALICE)
+    assert user is not None
+    assert user.email == "alice@example.com"
+
+
+@pytest.mark.parametrize("remote_user", ["knownuser", ""])
+def test_aauthenticate_remote_user_only(remote_user) -> None:
+    if not hasattr(RemoteUserBackend, "aconfigure_user"):
+        pytest.skip("Django < 5.2 has no async backend API")
+    user = async_to_sync(RemoteIdentityBackend().aauthenticate)(None, remote_user)
+    assert (user.username if user else "") == remote_user
+
+
+# --- sync(): what changes, what is written ---------------------------------------------
+
+
+def sync(identity: Identity, user: User | None = None, **kwargs) -> tuple[str, ...]:
+    user = user or User.objects.get_or_create(username=identity.username)[0]
+    return RemoteIdentityBackend().sync(user, identity, **kwargs)
+
+
+def test_sync_reports_sorted_changes_and_writes_only_those() -> None:
+    Group.objects.create(name="editors")
+    user = User.objects.create(username="alice", email="old@example.com")
+    saved = []
+
+    def on_save(sender, instance, update_fields, **kwargs):
+        saved.append(update_fields)
+
+    post_save.connect(on_save, sender=User)
+    try:
+        changed = sync(ALICE, user)
+        again = sync(ALICE, user)
+    finally:
+        post_save.disconnect(on_save, sender=User)
+    assert changed == ("email", "first_name", "groups+editors")
+    assert again == ()
+    assert saved == [frozenset({"email", "first_name"})]
+
+
+@pytest.mark.parametrize(
+    ("mirror", "except_", "existing", "before", "proxy", "after", "changed"),
+    [
+        pytest.param(
+            True,
+            [],
+            ["a", "b", "c"],
+            ["a", "local"],
+            ("b",),
+            {"b"},
+            ("groups+b", "groups-a", "groups-local"),
+            id="all",
+        ),
+        pytest.param(
+            True, [], ["a"], [], ("a", "missing"), {"a"}, ("groups+a",), id="existing-only"
+        ),
+        pytest.param(
+            True, ["local"], ["a"], ["a", "local"], (), {"local"}, ("groups-a",), id="except-kept"
+        ),
+        pytest.param(True, ["a"], ["a"], [], ("a",), set(), (), id="except-not-added"),
+        pytest.param(
+            ["a", "b"], [], ["a", "b", "c"], ["c"], ("a", "c"), {"a", "c"}, ("groups+a",), id="list"
+        ),
+        pytest.param(
+            ["a", "b"], [], ["a", "b", "c"], ["b", "c"], (), {"c"}, ("groups-b",), id="list-removes"
+        ),
+        pytest.param(False, [], ["a", "b"], ["b"], ("a",), {"b"}, (), id="off"),
+    ],
+)
+def test_group_mirroring(settings, mirror, except_, existing, before, proxy, after, changed):
+    settings.REMOTE_IDENTITY_MIRROR_GROUPS = mirror
+    settings.REMOTE_IDENTITY_MIRROR_GROUPS_EXCEPT = except_
+    for name in {*existing, *before}:
+        Group.objects.get_or_create(name=name)
+    user = User.objects.create(username="alice")
+    user.groups.add(*Group.objects.filter(name__in=before))
+    assert sync(Identity("alice", groups=proxy), user) == changed
+    assert groups_of(user) == after
+
+
+def test_groups_created_when_configured(settings) -> None:
+    settings.REMOTE_IDENTITY_CREATE_GROUPS = True
+    Group.objects.create(name="old")
+    assert sync(Identity("alice", groups=("new", "old"))) == ("groups+new", "groups+old")
+    assert set(Group.objects.values_list("name", flat=True)) == {"new", "old"}
+
+
+def test_group_name_map_and_clean_groupname_hook(settings) -> None:
+    settings.REMOTE_IDENTITY_GROUP_NAME_MAP = {"admins": "Administrators"}
+    settings.REMOTE_IDENTITY_CREATE_GROUPS = True
+    settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {"is_superuser": ["Administrators"]}
+
+    class Dropping(RemoteIdentityBackend):
+        def clean_groupname(self, name: str) -> str | None:
+            return None if name.startswith("tmp-") else super().clean_groupname(name)
+
+    user = User.objects.create(username="alice")
+    identity = Identity("alice", groups=("admins", "tmp-x", "Administrators"))
+    assert Dropping().identity_groups(identity) == ("Administrators",)
+    assert Dropping().sync(user, identity) == ("groups+Administrators", "is_superuser")
+
+
+@pytest.mark.parametrize(
+    ("proxy", "before", "after", "changed"),
+    [
+        pytest.param(("staff",), False, True, ("is_staff",), id="granted"),
+        pytest.param((), True, False, ("is_staff",), id="revoked"),
+        pytest.param(("staff",), True, True, (), id="kept"),
+    ],
+)
+def test_flags_by_group(settings, proxy, before, after, changed) -> None:
+    settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {"is_staff": ["staff", "ops"]}
+    settings.REMOTE_IDENTITY_MIRROR_GROUPS = False
+    user = User.objects.create(username="alice", is_staff=before, is_superuser=True)
+    assert sync(Identity("alice", groups=proxy), user) == changed
+    user.refresh_from_db()
+    assert user.is_staff is after
+    assert user.is_superuser  # not configured: never touched
+
+
+def test_signal_sent_only_when_something_changed() -> None:
+    request = RequestFactory().get("/")
+    with receiver() as calls:
+        user = login(ALICE)
+        login(ALICE)
+        RemoteIdentityBackend().sync(user, ALICE, request=request)
+        changed = Identity("alice", "Alice Liddell", "new@example.com", ("editors",))
+        RemoteIdentityBackend().sync(user, changed, request=request)
+    assert [call["changed"] for call in calls] == [("email", "first_name"), ("email",)]
+    first, second = calls
+    assert first["sender"] is RemoteIdentityBackend
+    assert (first["user"], first["identity"], first["created"]) == (user, ALICE, True)
+    assert first["request"].path == "/"
+    assert (second["identity"], second["created"], second["request"]) == (changed, False, request)

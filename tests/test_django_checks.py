@@ -1,0 +1,225 @@
+"""System checks: the exact ids each bad configuration produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from remote_identity import HeaderScheme
+from remote_identity_django.check_ids import CHECKS, message
+
+P = "REMOTE_IDENTITY_"
+SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
+CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+OURS = "remote_identity_django.middleware.RemoteIdentityMiddleware"
+PERSISTENT = "remote_identity_django.middleware.PersistentRemoteIdentityMiddleware"
+DELETE = object()
+
+
+def ids(settings, overrides: dict[str, Any]) -> list[str]:
+    for name, value in overrides.items():
+        if value is DELETE:
+            delattr(settings, name)
+        else:
+            setattr(settings, name, value)
+    return [m.id for m in checks.run_checks() if (m.id or "").startswith("remote_identity.")]
+
+
+def test_test_settings_pass(settings) -> None:
+    assert ids(settings, {}) == []
+
+
+def test_defaults_pass_with_a_proxy(settings) -> None:
+    from django.conf import settings as django_settings
+
+    names = [name for name in dir(django_settings) if name.startswith(P)]
+    assert names == [f"{P}TRUSTED_PROXIES"]
+    assert ids(settings, {"DEBUG": True, f"{P}TRUSTED_PROXIES": ["10.0.5.2"]}) == []
+
+
+CASES = [
+    # trust
+    ({f"{P}TRUSTED_PROXIES": "127.0.0.1"}, ["E001"], "string"),
+    ({f"{P}TRUSTED_PROXIES": [1]}, ["E001"], "not-strings"),
+    ({f"{P}TRUSTED_PROXIES": ["10.0.0.1/8"]}, ["E002"], "host-bits"),
+    ({f"{P}TRUSTED_PROXIES": ["proxy.local"]}, ["E002"], "hostname"),
+    ({f"{P}TRUSTED_PROXIES": ["0.0.0.0/0"]}, ["E003"], "all-ipv4"),
+    ({f"{P}TRUSTED_PROXIES": ["10.0.0.1", "::/0"]}, ["E003"], "all-ipv6"),
+    ({f"{P}TRUSTED_PROXIES": []}, ["E004"], "empty"),
+    ({f"{P}TRUSTED_PROXIES": DELETE}, ["E004"], "unset"),
+    ({f"{P}TRUSTED_PROXIES": [], "DEBUG": True}, ["W001"], "empty-debug"),
+    # scheme and secret
+    ({f"{P}SCHEME": "authelya"}, ["E005"], "unknown-scheme"),
+    ({f"{P}SCHEME": {"user": "X-User"}}, ["E005"], "scheme-type"),
+    ({f"{P}SCHEME": HeaderScheme("mine", ("X-User",))}, [], "custom-scheme"),
+    ({f"{P}SHARED_SECRET_HEADER": "X-Secret"}, ["E006"], "header-only"),
+    ({f"{P}SHARED_SECRET": "s" * 16}, ["E006"], "secret-only"),
+    (
+        {f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": "short"},
+        ["E007"],
+        "short-secret",
+    ),
+    (
+        {f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": 12345678901234567},
+        ["E007"],
+        "secret-type",
+    ),
+    (
+        {f"{P}SHARED_SECRET_HEADER": "X_Secret", f"{P}SHARED_SECRET": "s" * 16},
+        ["E008"],
+        "underscore",
+    ),
+    ({f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": "s" * 16}, [], "secret-ok"),
+    # choices
+    ({f"{P}ON_UNTRUSTED": "drop"}, ["E009"], "on-untrusted"),
+    ({f"{P}ON_INVALID": "ignore"}, ["E010"], "on-invalid"),
+    ({f"{P}USERNAME_CASE": "upper"}, ["E011"], "username-case"),
+    ({f"{P}CREATE_UNKNOWN_USER": "no"}, ["E012"], "create-user"),
+    ({f"{P}CREATE_GROUPS": 1}, ["E019"], "create-groups"),
+    # user attribute map
+    ({f"{P}USER_ATTR_MAP": ["email"]}, ["E013"], "map-type"),
+    ({f"{P}USER_ATTR_MAP": {"email": "mail"}}, ["E013"], "map-source"),
+    ({f"{P}USER_ATTR_MAP": {"nickname": "name"}}, ["E014"], "map-unknown-field"),
+    ({f"{P}USER_ATTR_MAP": {"username": "email"}}, ["E015"], "map-username"),
+    ({f"{P}USER_ATTR_MAP": {"password": "name"}}, ["E015"], "map-password"),
+    ({f"{P}USER_ATTR_MAP": {"id": "name"}}, ["E015"], "map-pk"),
+    ({f"{P}USER_ATTR_MAP": {"is_staff": "name"}}, ["E016"], "map-bool"),
+    ({f"{P}USER_ATTR_MAP": {"groups": "name"}}, ["E016"], "map-relation"),
+    ({f"{P}USER_ATTR_MAP": {"last_name": "name", "first_name": None}}, [], "map-ok"),
+    # groups
+    ({f"{P}MIRROR_GROUPS": "staff"}, ["E017"], "mirror-string"),
+    ({f"{P}MIRROR_GROUPS": ["staff"]}, [], "mirror-list"),
+    ({f"{P}MIRROR_GROUPS_EXCEPT": "local"}, ["E018"], "except-string"),
+    ({f"{P}GROUP_NAME_MAP": {"a": ""}}, ["E020"], "name-map-empty"),
+    ({f"{P}GROUP_NAME_MAP": [("a", "b")]}, ["E020"], "name-map-type"),
+    ({f"{P}USER_FLAGS_BY_GROUP": {"is_staff": "staff"}}, ["E021"], "flags-string"),
+    ({f"{P}USER_FLAGS_BY_GROUP": {"is_boss": ["staff"]}}, ["E022"], "flags-unknown"),
+    ({f"{P}USER_FLAGS_BY_GROUP": {"email": ["staff"]}}, ["E022"], "flags-not-bool"),
+    (
+        {f"{P}USER_FLAGS_BY_GROUP": {"is_staff": ["s"], "is_superuser": ["a"], "is_active": []}},
+        [],
+        "flags-ok",
+    ),
+    # paths and logout
+    ({f"{P}EXCLUDED_PATHS": "/api/"}, ["E023"], "paths-string"),
+    ({f"{P}EXCLUDED_PATHS": ["api/", "/ok/", "x"]}, ["E024", "E024"], "paths-relative"),
+    ({f"{P}LOGOUT_URL": 42}, ["E025"], "logout-type"),
+    ({f"{P}LOGOUT_URL": "auth.example.com/logout"}, ["E026"], "logout-no-scheme"),
+    ({f"{P}LOGOUT_URL": "//auth.example.com/logout"}, ["E026"], "logout-protocol-relative"),
+    ({f"{P}LOGOUT_URL": "ftp://auth.example.com/"}, ["E026"], "logout-ftp"),
+    ({f"{P}LOGOUT_URL": "https://auth.example.com/logout"}, [], "logout-ok"),
+    ({f"{P}LOGOUT_URL": "/logout/"}, [], "logout-path"),
+    # middleware
+    ({"MIDDLEWARE": [SESSION, CSRF, AUTH]}, ["E028"], "missing"),
+    ({"MIDDLEWARE": [SESSION, CSRF, AUTH, OURS, PERSISTENT]}, ["E029"], "twice"),
+    ({"MIDDLEWARE": [SESSION, CSRF, OURS]}, ["E030"], "no-auth"),
+    ({"MIDDLEWARE": [SESSION, CSRF, OURS, AUTH]}, ["E031"], "auth-after"),
+    ({"MIDDLEWARE": [SESSION, AUTH, OURS, CSRF]}, ["W002"], "csrf-after"),
+    ({"MIDDLEWARE": [SESSION, AUTH, OURS]}, [], "no-csrf"),
+    (
+        {
+            "MIDDLEWARE": [
+                SESSION,
+                CSRF,
+                AUTH,
+                "tests.djangoapp.support.StockHeaderMiddleware",
+                OURS,
+            ]
+        },
+        ["E032"],
+        "stock-too",
+    ),
+    (
+        {
+            "MIDDLEWARE": [
+                SESSION,
+                CSRF,
+                AUTH,
+                PERSISTENT,
+                "no.such.Middleware",
+                "tests.djangoapp.support.authelia",
+            ]
+        },
+        [],
+        "unimportable-ignored",
+    ),
+    # backends
+    (
+        {"AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"]},
+        ["E033"],
+        "stock-backend",
+    ),
+    (
+        {"AUTHENTICATION_BACKENDS": ["no.such.Backend", "tests.djangoapp.support.authelia"]},
+        ["E033"],
+        "unimportable",
+    ),
+    # unknown setting
+    ({f"{P}TRUSTED_PROXY": ["10.0.0.1"]}, ["W003"], "typo"),
+    ({f"{P}COLOUR": "blue"}, ["W003"], "unknown"),
+    # several at once: every problem reported, in a stable order
+    (
+        {
+            f"{P}TRUSTED_PROXIES": "0.0.0.0/0",
+            f"{P}ON_INVALID": None,
+            f"{P}EXCLUDED_PATHS": "/api",
+            "MIDDLEWARE": [SESSION, OURS, AUTH, CSRF],
+        },
+        ["E001", "E010", "E023", "E031", "W002"],
+        "many",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [pytest.param(overrides, expected, id=name) for overrides, expected, name in CASES],
+)
+def test_check_ids(settings, overrides, expected) -> None:
+    assert sorted(ids(settings, overrides)) == sorted(f"remote_identity.{i}" for i in expected)
+
+
+def test_every_id_is_exercised_and_documented() -> None:
+    exercised = {check_id for _, expected, _ in CASES for check_id in expected} | {"E027"}
+    assert exercised == set(CHECKS)
+    text = (Path(__file__).resolve().parents[1] / "docs" / "django.md").read_text("utf-8")
+    assert [check_id for check_id in CHECKS if f"remote_identity.{check_id}" not in text] == []
+
+
+def test_mirroring_needs_a_groups_relation(settings, monkeypatch) -> None:
+    from django.contrib.auth.models import User
+
+    real = User._meta.get_field
+
+    def without_groups(name: str) -> Any:
+        if name == "groups":
+            from django.core.exceptions import FieldDoesNotExist
+
+            raise FieldDoesNotExist(name)
+        return real(name)
+
+    monkeypatch.setattr(User._meta, "get_field", without_groups)
+    assert ids(settings, {}) == ["remote_identity.E027"]
+    assert ids(settings, {f"{P}MIRROR_GROUPS": False}) == []
+
+
+def test_messages_name_the_setting_and_have_a_hint() -> None:
+    error = message("E001", value="127.0.0.1")
+    assert error.level == checks.ERROR
+    assert error.msg == f"{P}TRUSTED_PROXIES must be a list of strings, not '127.0.0.1'."
+    assert error.hint
+    assert message("W003", value=f"{P}X", hint="Remove it.").level == checks.WARNING
+
+
+def test_manage_py_check_fails_on_an_error(settings) -> None:
+    settings.REMOTE_IDENTITY_TRUSTED_PROXIES = ["0.0.0.0/0"]
+    with pytest.raises(SystemCheckError, match=r"remote_identity\.E003"):
+        call_command("check")
+    settings.REMOTE_IDENTITY_TRUSTED_PROXIES = ["127.0.0.1"]
+    call_command("check")

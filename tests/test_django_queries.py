@@ -1,0 +1,147 @@
+"""SQL cost: ours side by side with Django's own RemoteUserMiddleware + RemoteUserBackend.
+
+The stock pair is configured the way the pasted recipe does (``HTTP_REMOTE_USER``). Same
+client, same session engine, same request; the queries of each request are compared.
+"""
+
+from __future__ import annotations
+
+import re
+
+import django
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import AsyncClient, Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.djangoapp.support import aget, authelia
+
+pytestmark = pytest.mark.django_db
+
+BASE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+OURS = {
+    "MIDDLEWARE": [*BASE, "remote_identity_django.middleware.RemoteIdentityMiddleware"],
+    "AUTHENTICATION_BACKENDS": ["remote_identity_django.backends.RemoteIdentityBackend"],
+}
+STOCK = {
+    "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockHeaderMiddleware"],
+    "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"],
+}
+STOCK_ASGI = {**STOCK, "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockAsgiHeaderMiddleware"]}
+
+
+def queries(client: Client | AsyncClient, headers: dict[str, str]) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        if isinstance(client, AsyncClient):
+            response = aget(client, "/whoami/", headers=headers)
+        else:
+            response = client.get("/whoami/", headers=headers)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def shape(sql: str) -> str:
+    """The statement with its literal values (session keys, times, ids) left out."""
+    return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+
+def writes(statements: list[str]) -> list[str]:
+    """``"VERB table"`` of each write, savepoints left out."""
+    return [
+        f"{sql.split()[0]} {sql.split(chr(34))[1]}"
+        for sql in statements
+        if sql.startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+def configure(settings, values: dict[str, list[str]]) -> None:
+    for name, value in values.items():
+        setattr(settings, name, value)
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient], ids=["wsgi", "asgi"])
+@pytest.mark.parametrize("requests", [1, 3])
+def test_steady_state_costs_exactly_what_django_costs(settings, client_class, requests) -> None:
+    Group.objects.create(name="editors")
+    headers = authelia()
+    costs = {}
+    stock = STOCK if client_class is Client else STOCK_ASGI
+    for name, values in [("stock", stock), ("ours", OURS)]:
+        configure(settings, values)
+        client = client_class()
+        queries(client, headers)  # the login request
+        costs[name] = [queries(client, headers) for _ in range(requests)]
+    # Same statements, in the same order: load the session, load the user. No write.
+    assert [[shape(sql) for sql in each] for each in costs["ours"]] == [
+        [shape(sql) for sql in each] for each in costs["stock"]
+    ]
+    # Under ASGI Django 5+ loads the user twice: request.auser() for the middleware, then
+    # request.user (a separate cache) for the sync view.
+    expected = 3 if client_class is AsyncClient and django.VERSION >= (5, 0) else 2
+    assert [len(each) for each in costs["ours"]] == [expected] * requests
+    assert all(sql.startswith("SELECT") for each in costs["ours"] for sql in each)
+
+
+def test_login_request_cost(settings) -> None:
+    Group.objects.create(name="editors")
+    configure(settings, STOCK)
+    stock = writes(queries(Client(), authelia()))
+    User.objects.all().delete()
+    configure(settings, OURS)
+    ours = writes(queries(Client(), authelia()))
+    assert stock == [
+        "INSERT auth_user",
+        "INSERT django_session",
+        "UPDATE auth_user",  # last_login
+        "UPDATE django_session",
+    ]
+    assert ours == [
+        "INSERT auth_user",  # get_or_create, with an unusable password
+        "UPDATE auth_user",  # first_name, email: the sync
+        "INSERT auth_user_groups",  # editors: the sync
+        "INSERT django_session",
+        "UPDATE auth_user",  # last_login
+        "UPDATE django_session",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_writes"),
+    [
+        pytest.param(
+            {"email": "new@example.com"},
+            ['UPDATE "auth_user" SET "email" = \'new@example.com\' WHERE "auth_user"."id" = {id}'],
+            id="email",
+        ),
+        pytest.param(
+            {"name": "Alice L."},
+            ['UPDATE "auth_user" SET "first_name" = \'Alice L.\' WHERE "auth_user"."id" = {id}'],
+            id="name",
+        ),
+        pytest.param({"groups": "editors,staff"}, ["INSERT auth_user_groups"], id="group-added"),
+        pytest.param({"groups": ""}, ["DELETE auth_user_groups"], id="group-removed"),
+    ],
+)
+def test_changed_identity_writes_only_what_changed(settings, change, expected_writes) -> None:
+    Group.objects.create(name="editors")
+    Group.objects.create(name="staff")
+    configure(settings, OURS)
+    client = Client()
+    queries(client, authelia())
+    user_id = User.objects.get().pk
+    sql = queries(client, authelia(**change))
+    found = [
+        statement if statement.startswith('UPDATE "auth_user"') else writes([statement])[0]
+        for statement in sql
+        if statement.startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    expected = [write.format(id=user_id) for write in expected_writes]
+    # The session is saved once with the new fingerprint.
+    assert found == [*expected, "UPDATE django_session"]
+    # The next request is back to the steady state.
+    assert len(queries(client, authelia(**change))) == 2
