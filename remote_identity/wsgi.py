@@ -138,7 +138,9 @@ class RemoteIdentityMiddleware:
                     "%s maps a client's 'Remote_User' header onto HTTP_REMOTE_USER like "
                     "'Remote-User' (last one wins), so a client can override the proxy's "
                     "identity headers. Make the proxy drop header names containing '_' "
-                    "(nginx does by default) or run under a server that drops them.",
+                    "(nginx does by default) or run under a server that drops them. It also "
+                    "empties non-ASCII header values: a display name, or the whole groups "
+                    "header when one group name is not ASCII.",
                     software,
                     extra={"reason": "underscore_header", "server": software},
                 )

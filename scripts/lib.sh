@@ -58,3 +58,15 @@ ensure_project_venv() {
     python=$(find_python 3.12 || find_python 3.13 || command -v python3)
     ensure_venv .venv "$python" -e '.[django]' -r requirements-dev.txt -r docs/requirements.txt
 }
+
+# start_test_postgres: a private PostgreSQL cluster on 127.0.0.1 for the tests that need
+# real concurrency, stopped and removed when the calling script exits. Exports its DSN as
+# REMOTE_IDENTITY_TEST_POSTGRES.
+start_test_postgres() {
+    local port dsn
+    TEST_PG_DIR=/tmp/remote-identity-pg-$$
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    trap 'scripts/postgres stop "$TEST_PG_DIR" >/dev/null 2>&1 || true; rm -rf "$TEST_PG_DIR"' EXIT
+    dsn=$(scripts/postgres start "$TEST_PG_DIR" "$port") || return 1
+    export REMOTE_IDENTITY_TEST_POSTGRES=$dsn
+}

@@ -10,6 +10,11 @@ Environment variables (all optional; the defaults are the demo's, ``scripts/demo
 ``EXAMPLE_SECRET_KEY``       Django's ``SECRET_KEY`` (default: a fixed key, demo only)
 ``EXAMPLE_DEBUG``            ``1`` or ``0`` (default ``1``)
 ``EXAMPLE_ALLOWED_HOSTS``    comma-separated (default ``127.0.0.1,localhost,[::1]``)
+``EXAMPLE_SHARED_SECRET_HEADER``, ``EXAMPLE_SHARED_SECRET``
+                             a header the proxy adds with a secret value (default: off);
+                             see the Caddy recipe in docs/recipes/
+``EXAMPLE_STACK``            ``stock``: Django's own remote-user stack instead of ours
+                             (``stock.py``), the benchmarks' baseline; never for real use
 """
 
 from __future__ import annotations
@@ -59,6 +64,11 @@ MIDDLEWARE = [
 
 # Only the proxy's identity signs anybody in: no passwords on this site.
 AUTHENTICATION_BACKENDS = ["remote_identity_django.backends.RemoteIdentityBackend"]
+if os.environ.get("EXAMPLE_STACK") == "stock":  # the benchmarks' baseline, see stock.py
+    MIDDLEWARE[MIDDLEWARE.index("remote_identity_django.middleware.RemoteIdentityMiddleware")] = (
+        "exampleproject.stock.StockRemoteUserMiddleware"
+    )
+    AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.RemoteUserBackend"]
 
 # --- remote-identity ---------------------------------------------------------------
 # Who may speak for users: the sign-in front connects from 127.0.0.2 (scripts/demo).
@@ -70,6 +80,10 @@ REMOTE_IDENTITY_MIRROR_GROUPS = True  # Django groups follow the proxy's groups
 REMOTE_IDENTITY_CREATE_GROUPS = True  # so that the demo's groups appear in the admin
 # Logging out of the site ends the proxy's session too (it comes back with ?rd=...).
 REMOTE_IDENTITY_LOGOUT_URL = os.environ.get("EXAMPLE_LOGOUT_URL", "http://127.0.0.1:9091/logout")
+# When the proxy cannot connect from an address of its own (Caddy 2.6 has no source
+# address option), a secret header it adds proves the request passed through it.
+REMOTE_IDENTITY_SHARED_SECRET_HEADER = os.environ.get("EXAMPLE_SHARED_SECRET_HEADER") or None
+REMOTE_IDENTITY_SHARED_SECRET = os.environ.get("EXAMPLE_SHARED_SECRET") or None
 # ------------------------------------------------------------------------------------
 
 ROOT_URLCONF = "exampleproject.urls"
@@ -117,5 +131,7 @@ LOGGING = {
     "loggers": {
         # Refused identities (spoofed headers, invalid values) are logged here.
         "remote_identity": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Server errors with their traceback, whatever DEBUG says.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -22,4 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exampleproject.settings")
 
 django_application = get_wsgi_application()  # loads the settings that gate_options reads
 
-application = RemoteIdentityMiddleware(django_application, **gate_options())
+if os.environ.get("EXAMPLE_STACK") == "stock":  # the benchmarks' baseline, see stock.py
+    application = django_application
+else:
+    application = RemoteIdentityMiddleware(django_application, **gate_options())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +21,10 @@ class FrontServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog is 5: a burst of simultaneous requests (a proxy
+    # asking the authz endpoint for each) would wait on TCP retransmissions. Authelia
+    # listens with a large backlog too.
+    request_queue_size = 1024
 
     def __init__(
         self,
@@ -36,6 +41,14 @@ class FrontServer(ThreadingHTTPServer):
         self.upstream = upstream
         self.source_address = source_address
         super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is one log line, not a traceback; the rest as usual."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            logging.getLogger("signin").info("client %s went away: %s", client_address, error)
+            return
+        super().handle_error(request, client_address)
 
 
 class BaseHandler(BaseHTTPRequestHandler):
