@@ -1,24 +1,36 @@
 """Per-request cost of the WSGI middleware against a minimal hand-written trust gate.
 
-Run: ``python benchmarks/wsgi_overhead.py`` (``--quick`` for a short run).
+Run: ``python benchmarks/wsgi_overhead.py`` (``--quick`` for a short run); ``scripts/bench``
+runs it as part of the whole suite.
 
 Every variant wraps the same bare WSGI application and is called in-process with a fresh
-copy of the same environ. The variants are interleaved round by round and each figure is
-the median of the rounds, so drift on a shared machine hits all variants alike. The
-figure that matters is the ratio of the middleware to the hand-written gate.
+copy of the same environ. The variants are interleaved round by round (in rotating order,
+see ``rounds.py``) and each figure is the median of the rounds, so drift on a shared
+machine hits all variants alike. The figure that matters is the ratio of the
+middleware's overhead (its time minus the bare application's) to the hand-written gate's.
+Werkzeug's ``ProxyFix`` (``x_for=1``), which many applications behind a proxy already
+run, is measured beside them as a point of reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import ipaddress
 import logging
-import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 from remote_identity.wsgi import RemoteIdentityMiddleware
+
+if __package__ in (None, ""):  # run as a script: benchmarks/ is not a package then
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.rounds import interleave, median
 
 Environ = dict[str, Any]
 App = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
@@ -42,6 +54,7 @@ BASE = {
     "HTTP_HOST": "app.example.com",
     "HTTP_ACCEPT": "text/html",
     "HTTP_COOKIE": "sessionid=abc",
+    "HTTP_X_FORWARDED_FOR": "198.51.100.7",
     "wsgi.url_scheme": "https",
 }
 BODY = [b"ok"]
@@ -80,6 +93,60 @@ def measure(app: App, environ: Environ, loops: int) -> float:
     return (time.perf_counter_ns() - started) / loops
 
 
+PATHS = ("trusted proxy", "untrusted spoofer", "untrusted, no headers")
+BARE = "bare app, trusted request"
+
+
+def variants() -> dict[str, tuple[App, Environ]]:
+    """Every variant: the application to call and the environ it gets."""
+    middleware = RemoteIdentityMiddleware(bare_app, trusted_proxies=TRUSTED)
+    gate = hand_written_gate(bare_app)
+    proxy_fix = ProxyFix(bare_app, x_for=1)
+    trusted = {**BASE, "REMOTE_ADDR": PROXY, **IDENTITY_HEADERS}
+    spoofed = {**BASE, "REMOTE_ADDR": ATTACKER, **IDENTITY_HEADERS}
+    plain = {**BASE, "REMOTE_ADDR": ATTACKER}
+    return {
+        BARE: (bare_app, trusted),
+        "Werkzeug ProxyFix, trusted request": (proxy_fix, trusted),
+        "hand-written gate, trusted proxy": (gate, trusted),
+        "RemoteIdentityMiddleware, trusted proxy": (middleware, trusted),
+        "hand-written gate, untrusted spoofer": (gate, spoofed),
+        "RemoteIdentityMiddleware, untrusted spoofer": (middleware, spoofed),
+        "hand-written gate, untrusted, no headers": (gate, plain),
+        "RemoteIdentityMiddleware, untrusted, no headers": (middleware, plain),
+    }
+
+
+def collect(rounds: int, loops: int) -> dict[str, list[float]]:
+    """Nanoseconds per request of every variant, one sample per round, interleaved."""
+    # A spoofing peer is logged on every request; measure the work, not the log handler.
+    logger = logging.getLogger("remote_identity")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        apps = variants()
+        for app, environ in apps.values():
+            measure(app, environ, 1_000)  # warm caches
+        return interleave(
+            {
+                name: functools.partial(measure, app, environ, loops)
+                for name, (app, environ) in apps.items()
+            },
+            rounds,
+            warmup=False,
+        )
+    finally:
+        logger.setLevel(level)
+
+
+def overhead_ratio(medians: dict[str, float], path: str) -> float:
+    """The middleware's overhead over the bare app, divided by the hand-written gate's."""
+    bare = medians[BARE]
+    ours = medians[f"RemoteIdentityMiddleware, {path}"] - bare
+    theirs = medians[f"hand-written gate, {path}"] - bare
+    return ours / theirs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=25)
@@ -88,39 +155,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.loops = 5, 5_000
-    # A spoofing peer is logged on every request; measure the work, not the log handler.
-    logging.getLogger("remote_identity").setLevel(logging.CRITICAL)
-
-    middleware = RemoteIdentityMiddleware(bare_app, trusted_proxies=TRUSTED)
-    gate = hand_written_gate(bare_app)
-    trusted = {**BASE, "REMOTE_ADDR": PROXY, **IDENTITY_HEADERS}
-    spoofed = {**BASE, "REMOTE_ADDR": ATTACKER, **IDENTITY_HEADERS}
-    plain = {**BASE, "REMOTE_ADDR": ATTACKER}
-    variants: dict[str, tuple[App, Environ]] = {
-        "bare app, trusted request": (bare_app, trusted),
-        "hand-written gate, trusted proxy": (gate, trusted),
-        "RemoteIdentityMiddleware, trusted proxy": (middleware, trusted),
-        "hand-written gate, untrusted spoofer": (gate, spoofed),
-        "RemoteIdentityMiddleware, untrusted spoofer": (middleware, spoofed),
-        "hand-written gate, untrusted, no headers": (gate, plain),
-        "RemoteIdentityMiddleware, untrusted, no headers": (middleware, plain),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    for name, (app, environ) in variants.items():
-        measure(app, environ, 1_000)  # warm caches
-    for _ in range(args.rounds):
-        for name, (app, environ) in variants.items():
-            samples[name].append(measure(app, environ, args.loops))
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    bare = medians["bare app, trusted request"]
+    samples = collect(args.rounds, args.loops)
+    medians = {name: median(values) for name, values in samples.items()}
+    bare = medians[BARE]
     print(f"{'variant':<50} {'ns/request':>11} {'overhead ns':>12}")
     for name, value in medians.items():
         print(f"{name:<50} {value:>11.0f} {value - bare:>12.0f}")
     print()
-    for path in ("trusted proxy", "untrusted spoofer", "untrusted, no headers"):
-        ours = medians[f"RemoteIdentityMiddleware, {path}"] - bare
-        theirs = medians[f"hand-written gate, {path}"] - bare
-        print(f"overhead ratio middleware / hand-written gate, {path}: {ours / theirs:.2f}")
+    for path in PATHS:
+        ratio = overhead_ratio(medians, path)
+        print(f"overhead ratio middleware / hand-written gate, {path}: {ratio:.2f}")
 
 
 if __name__ == "__main__":

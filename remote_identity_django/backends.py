@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import DatabaseError, router, transaction
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Exists, OuterRef, Q
 
 from remote_identity import Identity
 
@@ -169,7 +170,13 @@ def _lock_and_refresh(user: Any, database: str) -> None:
     Concurrent syncs of one user (several requests after a change) then run one after
     the other, each comparing the identity with what the previous one committed, never
     with a stale copy: the fields and groups always end as one whole identity's.
+
+    Databases without row locks (SQLite) skip this statement: there, concurrent writers
+    are serialized by the database lock; set SQLite's ``"transaction_mode": "IMMEDIATE"``
+    option to serialize the reads of a sync too.
     """
+    if not connections[database].features.has_select_for_update:
+        return
     fields = [*conf.USER_ATTR_MAP, *conf.USER_FLAGS_BY_GROUP]
     manager = user.__class__._default_manager.db_manager(database)
     row = manager.select_for_update().filter(pk=user.pk).values(*fields).get()
@@ -211,15 +218,30 @@ def _sync_groups(user: Any, groups: tuple[str, ...]) -> list[str]:
     def managed(name: str) -> bool:
         return name not in excepted and (listed is None or name in listed)
 
-    current: dict[str, Any] = dict(user.groups.values_list("name", "pk"))
     target = [name for name in groups if managed(name)]
+    # One query: the user's groups and the target groups that exist, each with whether
+    # the user is a member.
+    relation = user.groups
+    is_member = Exists(
+        relation.through._default_manager.filter(
+            **{relation.source_field_name: user.pk, relation.target_field_name: OuterRef("pk")}
+        )
+    )
+    rows = (
+        relation.model._default_manager.annotate(is_member=is_member)
+        .filter(Q(is_member=True) | Q(name__in=target))
+        .values_list("name", "pk", "is_member")
+    )
+    current: dict[str, Any] = {}
+    found: dict[str, Any] = {}
+    for name, pk, member in rows:
+        (current if member else found)[name] = pk
     keep = frozenset(target)
     removed = [name for name in current if managed(name) and name not in keep]
     added = [name for name in target if name not in current]
     if removed:
         user.groups.remove(*(current[name] for name in removed))
     if added:
-        found: dict[str, Any] = dict(Group.objects.filter(name__in=added).values_list("name", "pk"))
         if conf.CREATE_GROUPS:
             for name in added:
                 if name not in found:

@@ -150,7 +150,7 @@ def test_failed_sync_denies_login_and_rolls_back(settings, monkeypatch, caplog) 
     def fail(self, *args, **kwargs):
         raise DatabaseError("no space left")
 
-    monkeypatch.setattr(Group.objects, "filter", lambda **kw: fail(None))
+    monkeypatch.setattr(Group.objects, "annotate", lambda **kw: fail(None))
     with caplog.at_level(logging.ERROR, logger="remote_identity.django"):
         assert login() is None
     assert caplog.records[-1].reason == "sync_failed"

@@ -1,0 +1,1 @@
+"""The benchmark suite (``scripts/bench``); see ``docs/benchmarks.md``."""
