@@ -114,13 +114,10 @@ class RemoteIdentityMiddleware:
         if verdict.outcome != "rejected":
             await self.app(scope, receive, send)
             return
-        error = verdict.error
-        assert error is not None  # a rejected verdict always carries its error
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        status = 400 if verdict.trusted else 403
-        body = f"Identity refused: {error.reason} ({error.header}); expected {error.expected}.\n"
+        status, body = verdict.refusal()
         await send(
             {
                 "type": "http.response.start",

@@ -61,6 +61,18 @@ class Verdict(NamedTuple):
     error: IdentityError | None = None
     stripped: tuple[str, ...] = ()
 
+    def refusal(self) -> tuple[int, str]:
+        """The HTTP status and plain-text body refusing a ``"rejected"`` verdict.
+
+        400 for an invalid identity from a trusted peer, 403 for identity headers from
+        an untrusted one; the body names the reason code and the header, never a value.
+        """
+        error = self.error
+        if self.outcome != "rejected" or error is None:
+            raise ValueError(f"a {self.outcome!r} verdict is not a refusal")
+        text = f"Identity refused: {error.reason} ({error.header}); expected {error.expected}.\n"
+        return (400 if self.trusted else 403), text
+
 
 class IdentityGate:
     """Decides whether a request's identity headers are believed, and parses them.

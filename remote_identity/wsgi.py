@@ -119,10 +119,9 @@ class RemoteIdentityMiddleware:
         verdict = self.gate.process(environ)
         if verdict.outcome != "rejected":
             return self.app(environ, start_response)
-        error = verdict.error
-        assert error is not None  # a rejected verdict always carries its error
-        response: WSGIHTTPException = (HTTPForbidden if not verdict.trusted else HTTPBadRequest)(
-            body=f"Identity refused: {error.reason} ({error.header}); expected {error.expected}.\n",
+        status, text = verdict.refusal()
+        response: WSGIHTTPException = (HTTPBadRequest if status == 400 else HTTPForbidden)(
+            body=text,
             content_type="text/plain",
             charset="utf-8",
             headers={"Cache-Control": "no-store"},

@@ -136,13 +136,8 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
 
     def refuse(self, verdict: Verdict) -> HttpResponse:
         """The 400 (invalid identity) or 403 (untrusted peer) for a rejected verdict."""
-        error = verdict.error
-        assert error is not None  # a rejected verdict always carries its error
-        response = HttpResponse(
-            f"Identity refused: {error.reason} ({error.header}); expected {error.expected}.\n",
-            content_type="text/plain; charset=utf-8",
-            status=400 if verdict.trusted else 403,
-        )
+        status, text = verdict.refusal()
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8", status=status)
         response["Cache-Control"] = "no-store"
         return response
 

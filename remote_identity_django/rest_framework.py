@@ -55,9 +55,7 @@ class RemoteIdentityAuthentication(SessionAuthentication):
         else:
             verdict = get_gate().process(meta)
             if verdict.outcome == "rejected":
-                error = verdict.error
-                assert error is not None  # a rejected verdict always carries its error
-                raise AuthenticationFailed(f"Identity refused: {error.reason} ({error.header}).")
+                raise AuthenticationFailed(verdict.refusal()[1].strip())
             identity = verdict.identity
         if not isinstance(identity, Identity):
             return None

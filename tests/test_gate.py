@@ -459,3 +459,16 @@ def test_verdict_is_immutable() -> None:
         verdict.trusted = False  # type: ignore[misc]
     assert (verdict.identity, verdict.error, verdict.stripped) == (None, None, ())
     assert verdict == Verdict(outcome="anonymous", peer="10.0.0.1", trusted=True)
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        pytest.param(Verdict("identity", "127.0.0.1", trusted=True), id="identity"),
+        pytest.param(Verdict("anonymous", "127.0.0.3", trusted=False), id="anonymous"),
+        pytest.param(Verdict("rejected", "127.0.0.1", trusted=True), id="rejected-no-error"),
+    ],
+)
+def test_refusal_only_for_rejected_verdicts_with_an_error(verdict: Verdict) -> None:
+    with pytest.raises(ValueError, match="is not a refusal"):
+        verdict.refusal()
