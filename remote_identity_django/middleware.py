@@ -62,6 +62,7 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 
 from remote_identity import ENVIRON_KEY, Identity, Verdict
+from remote_identity.gate import VERDICT_KEY
 
 from .backends import RemoteIdentityBackend
 from .conf import conf, get_gate
@@ -74,6 +75,7 @@ __all__ = [
     "FINGERPRINT_SESSION_KEY",
     "PersistentRemoteIdentityMiddleware",
     "RemoteIdentityMiddleware",
+    "adopt_asgi_verdict",
 ]
 
 #: The session key holding the fingerprint of the identity last synced into the user.
@@ -125,8 +127,9 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
 
     def get_identity(self, request: HttpRequest) -> Identity | HttpResponse | None:
         """The request's ``Identity``, ``None``, or the response refusing the request."""
+        adopt_asgi_verdict(request)
         meta = request.META
-        if ENVIRON_KEY in meta:  # judged by remote_identity.wsgi
+        if ENVIRON_KEY in meta:  # judged by remote_identity.wsgi or remote_identity.asgi
             identity = meta[ENVIRON_KEY]
             return identity if isinstance(identity, Identity) else None
         verdict = get_gate().process(meta)
@@ -248,6 +251,19 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
             auth.logout(request)
             return
         request.session[FINGERPRINT_SESSION_KEY] = identity.fingerprint
+
+
+def adopt_asgi_verdict(request: HttpRequest) -> None:
+    """Copy ``remote_identity.asgi``'s verdict from the ASGI scope into ``request.META``.
+
+    Under ASGI, Django builds ``META`` from the headers only; the core's ASGI middleware
+    leaves its decision in the scope. Taking it from there means the headers are judged
+    once, and the verdict (why a request is anonymous) stays visible to the site.
+    """
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict) and ENVIRON_KEY in scope and ENVIRON_KEY not in request.META:
+        request.META[ENVIRON_KEY] = scope[ENVIRON_KEY]
+        request.META[VERDICT_KEY] = scope.get(VERDICT_KEY)
 
 
 def _made_by_remote_backend(path: str) -> bool:

@@ -35,6 +35,7 @@ from remote_identity import ENVIRON_KEY, Identity
 
 from .backends import RemoteIdentityBackend
 from .conf import get_gate
+from .middleware import adopt_asgi_verdict
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -49,8 +50,9 @@ class RemoteIdentityAuthentication(SessionAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, Identity] | None:
         django_request = request._request
+        adopt_asgi_verdict(django_request)
         meta = django_request.META
-        if ENVIRON_KEY in meta:  # judged by remote_identity.wsgi or by our middleware
+        if ENVIRON_KEY in meta:  # judged by the core's WSGI or ASGI layer, or our middleware
             identity = meta[ENVIRON_KEY]
         else:
             verdict = get_gate().process(meta)

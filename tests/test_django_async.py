@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.asgi import ASGIHandler
 from django.db import DatabaseError
 from django.test import AsyncClient
 
+from remote_identity.asgi import RemoteIdentityMiddleware as AsgiRemoteIdentityMiddleware
 from remote_identity_django.backends import RemoteIdentityBackend
 from remote_identity_django.middleware import RemoteIdentityMiddleware
 from tests.djangoapp.support import aget, authelia
@@ -113,3 +117,43 @@ def test_authentication_middleware_required(settings, async_client, native) -> N
     settings.MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware", OURS]
     with pytest.raises(ImproperlyConfigured, match="before the RemoteIdentityMiddleware class"):
         get(async_client)
+
+
+async def _asgi_get(app: Any, peer: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """One GET /whoami/ through ``app`` with raw ASGI messages."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/whoami/",
+        "raw_path": b"/whoami/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": (peer, 50000),
+        "server": ("testserver", 80),
+    }
+    communicator = ApplicationCommunicator(app, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start = await communicator.receive_output(timeout=10)
+    body = await communicator.receive_output(timeout=10)
+    await communicator.wait(timeout=10)
+    return start["status"], body["body"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("peer", "expected"),
+    [
+        # The core's ASGI layer trusts 127.0.0.2, which the Django settings do not: the
+        # Django middleware adopts the ASGI layer's verdict instead of judging again.
+        pytest.param("127.0.0.2", b"bob", id="trusted-by-the-asgi-layer"),
+        pytest.param("127.0.0.3", b"-", id="untrusted"),
+    ],
+)
+def test_verdict_of_the_core_asgi_layer_is_adopted(peer: str, expected: bytes) -> None:
+    app = AsgiRemoteIdentityMiddleware(ASGIHandler(), trusted_proxies=["127.0.0.2"])
+    status, body = async_to_sync(_asgi_get)(app, peer, [(b"remote-user", b"bob")])
+    assert (status, body) == (200, expected)

@@ -1,9 +1,16 @@
-"""ASGI entry point: plain Django.
+"""ASGI entry point: Django wrapped by the core's ASGI middleware.
 
-There is no WSGI layer here, so ``remote_identity_django``'s middleware applies the
-core's trust decision and parsing to ``request.META`` itself, with the same settings.
+``remote_identity.asgi.RemoteIdentityMiddleware`` judges the request before Django runs:
+an untrusted peer's identity headers, and every underscore spelling of them
+(``Remote_User``, which Django's ASGI handler would otherwise fold onto
+``HTTP_REMOTE_USER``), are removed from the scope; an invalid identity gets a 400.
+Django's request does not carry the scope's verdict, so ``remote_identity_django``'s
+middleware applies the same gate, with the same settings (``gate_options()``), to what
+is left of the headers.
 
-Run it with e.g. ``uvicorn --app-dir example exampleproject.asgi:application``.
+Run it with e.g. ``uvicorn --no-proxy-headers --app-dir example
+exampleproject.asgi:application``: uvicorn's default ``--proxy-headers`` rewrites the
+peer from ``X-Forwarded-For``, which would hide the proxy's address.
 """
 
 from __future__ import annotations
@@ -12,6 +19,11 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from remote_identity.asgi import RemoteIdentityMiddleware
+from remote_identity_django.conf import gate_options
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exampleproject.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()  # loads the settings that gate_options reads
+
+application = RemoteIdentityMiddleware(django_application, **gate_options())
