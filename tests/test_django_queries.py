@@ -15,23 +15,10 @@ from django.db import connection
 from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.djangoapp.support import aget, authelia
+from tests.djangoapp.support import BASE, OURS, STOCK, aget, authelia
 
 pytestmark = pytest.mark.django_db
 
-BASE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-]
-OURS = {
-    "MIDDLEWARE": [*BASE, "remote_identity_django.middleware.RemoteIdentityMiddleware"],
-    "AUTHENTICATION_BACKENDS": ["remote_identity_django.backends.RemoteIdentityBackend"],
-}
-STOCK = {
-    "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockHeaderMiddleware"],
-    "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"],
-}
 STOCK_ASGI = {**STOCK, "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockAsgiHeaderMiddleware"]}
 
 

@@ -27,26 +27,13 @@ from webtest import TestApp
 
 from remote_identity.wsgi import RemoteIdentityMiddleware as WSGIMiddleware
 from remote_identity_django.conf import gate_options
-from tests.djangoapp.support import authelia
+from tests.djangoapp.support import OURS, STOCK, authelia
 
 pytestmark = pytest.mark.django_db
 
 GROUPS = ("staff", "editors", *(f"group-{n}" for n in range(2, 10)))
 ADDED_GROUP = "group-10"
 
-BASE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-]
-OURS = {
-    "MIDDLEWARE": [*BASE, "remote_identity_django.middleware.RemoteIdentityMiddleware"],
-    "AUTHENTICATION_BACKENDS": ["remote_identity_django.backends.RemoteIdentityBackend"],
-}
-STOCK = {
-    "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockHeaderMiddleware"],
-    "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"],
-}
 TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 
 

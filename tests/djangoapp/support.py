@@ -68,3 +68,20 @@ class StockAsgiHeaderMiddleware(RemoteUserMiddleware):
     header = (
         "REMOTE_USER" if hasattr(RemoteUserMiddleware, "aprocess_request") else "HTTP_REMOTE_USER"
     )
+
+
+# Settings of the two stacks the query-count tests compare: ours, and Django's own
+# remote-user middleware (reading Authelia's header) with its RemoteUserBackend.
+BASE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+OURS = {
+    "MIDDLEWARE": [*BASE, "remote_identity_django.middleware.RemoteIdentityMiddleware"],
+    "AUTHENTICATION_BACKENDS": ["remote_identity_django.backends.RemoteIdentityBackend"],
+}
+STOCK = {
+    "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockHeaderMiddleware"],
+    "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"],
+}
