@@ -223,12 +223,17 @@ def parse_groups(
     header: str = "Remote-Groups",
     separator: str = ",",
     policy: ParsingPolicy = DEFAULT_POLICY,
+    *,
+    quote: str = "",
 ) -> tuple[str, ...]:
-    """The group names in ``value``: split, trimmed, empties dropped, duplicates removed."""
+    """The group names in ``value``: split, trimmed, unquoted (when ``quote`` is set),
+    empties dropped, duplicates removed."""
     text = decode_header_value(value, header)
     groups: dict[str, None] = {}
     for part in text.split(separator):
         group = part.strip()
+        if quote and len(group) >= 2 and group[0] == quote and group[-1] == quote:
+            group = group[1:-1].strip()
         if group:
             _check_length(group, header, policy.max_group_length)
             _check_controls(group, header, _TEXT_FORBIDDEN)
@@ -280,7 +285,9 @@ def parse_identity(
     if scheme.groups_header is not None:
         raw = _header(environ, scheme.groups_header)
         if raw is not None:
-            groups = parse_groups(raw, scheme.groups_header, scheme.group_separator, policy)
+            groups = parse_groups(
+                raw, scheme.groups_header, scheme.group_separator, policy, quote=scheme.group_quote
+            )
     return Identity(username=username, name=name, email=email, groups=groups)
 
 

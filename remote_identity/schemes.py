@@ -33,6 +33,8 @@ class HeaderScheme:
         email_header: the e-mail header, or ``None``.
         groups_header: the groups header, or ``None``.
         group_separator: what separates groups in ``groups_header``.
+        group_quote: a quote character around each group name, removed when a name
+            both starts and ends with it (vouch-proxy sends ``"admins","editors"``).
         value_prefix: a prefix every user and e-mail value must carry and which is removed
             (Google IAP sends ``accounts.google.com:alice@example.com``).
         extra_headers: other headers the proxy owns (signed assertions, user ids). They are
@@ -47,6 +49,7 @@ class HeaderScheme:
     email_header: str | None = None
     groups_header: str | None = None
     group_separator: str = ","
+    group_quote: str = ""
     value_prefix: str = ""
     extra_headers: tuple[str, ...] = ()
     headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -129,6 +132,7 @@ PRESETS: Mapping[str, HeaderScheme] = MappingProxyType(
             name_header="X-Vouch-IdP-Claims-Name",
             email_header="X-Vouch-IdP-Claims-Email",
             groups_header="X-Vouch-IdP-Claims-Groups",
+            group_quote='"',
             extra_headers=("X-Vouch-Success", "X-Vouch-Token"),
         ),
         "google-iap": HeaderScheme(

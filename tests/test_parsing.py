@@ -509,7 +509,7 @@ AUTHELIA = {
                 "HTTP_X_VOUCH_USER": "alice@example.com",
                 "HTTP_X_VOUCH_IDP_CLAIMS_NAME": "Alice",
                 "HTTP_X_VOUCH_IDP_CLAIMS_EMAIL": "alice@example.com",
-                "HTTP_X_VOUCH_IDP_CLAIMS_GROUPS": "a,b",
+                "HTTP_X_VOUCH_IDP_CLAIMS_GROUPS": '"a","b",""',
             },
             "vouch",
             Identity("alice@example.com", "Alice", "alice@example.com", ("a", "b")),
@@ -722,3 +722,17 @@ def test_group_limit_counts_distinct_groups(
     value: str, limit: int, expected: tuple[str, ...]
 ) -> None:
     assert parse_groups(value, policy=ParsingPolicy(max_groups=limit)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param('"admins","editors"', ("admins", "editors"), id="quoted"),
+        pytest.param('admins,"editors"', ("admins", "editors"), id="mixed"),
+        pytest.param('"a,b"', ('"a', 'b"'), id="separator-inside-quotes-is-not-special"),
+        pytest.param('"', ('"',), id="lone-quote-kept"),
+        pytest.param('"" , " x "', ("x",), id="empty-and-padded"),
+    ],
+)
+def test_group_quotes_removed(value: str, expected: tuple[str, ...]) -> None:
+    assert parse_groups(value, quote='"') == expected
