@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import User
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import ImproperlyConfigured
-from django.core.handlers.asgi import ASGIHandler
 from django.db import DatabaseError
-from django.test import AsyncClient
+from django.test import AsyncClient, RequestFactory
 
 from remote_identity.asgi import RemoteIdentityMiddleware as AsgiRemoteIdentityMiddleware
 from remote_identity_django.backends import RemoteIdentityBackend
@@ -119,41 +119,28 @@ def test_authentication_middleware_required(settings, async_client, native) -> N
         get(async_client)
 
 
-async def _asgi_get(app: Any, peer: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-    """One GET /whoami/ through ``app`` with raw ASGI messages."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/whoami/",
-        "raw_path": b"/whoami/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": (peer, 50000),
-        "server": ("testserver", 80),
-    }
-    communicator = ApplicationCommunicator(app, scope)
-    await communicator.send_input({"type": "http.request", "body": b""})
-    start = await communicator.receive_output(timeout=10)
-    body = await communicator.receive_output(timeout=10)
-    await communicator.wait(timeout=10)
-    return start["status"], body["body"]
-
-
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("peer", "expected"),
     [
         # The core's ASGI layer trusts 127.0.0.2, which the Django settings do not: the
         # Django middleware adopts the ASGI layer's verdict instead of judging again.
-        pytest.param("127.0.0.2", b"bob", id="trusted-by-the-asgi-layer"),
-        pytest.param("127.0.0.3", b"-", id="untrusted"),
+        pytest.param("127.0.0.2", "bob", id="trusted-by-the-asgi-layer"),
+        pytest.param("127.0.0.3", "-", id="untrusted"),
     ],
 )
-def test_verdict_of_the_core_asgi_layer_is_adopted(peer: str, expected: bytes) -> None:
-    app = AsgiRemoteIdentityMiddleware(ASGIHandler(), trusted_proxies=["127.0.0.2"])
-    status, body = async_to_sync(_asgi_get)(app, peer, [(b"remote-user", b"bob")])
-    assert (status, body) == (200, expected)
+def test_verdict_of_the_core_asgi_layer_is_adopted(client, peer: str, expected: str) -> None:
+    seen: dict[str, Any] = {}
+
+    async def django(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.update(scope)
+
+    layer = AsgiRemoteIdentityMiddleware(django, trusted_proxies=["127.0.0.2"])
+    scope = {"type": "http", "client": (peer, 1), "headers": [(b"remote-user", b"bob")]}
+    async_to_sync(layer)(scope, None, None)
+    request = RequestFactory().get("/whoami/", REMOTE_ADDR=peer, HTTP_REMOTE_USER="bob")
+    request.scope = seen  # what Django's ASGIRequest keeps
+    SessionMiddleware(lambda r: None).process_request(request)
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    assert RemoteIdentityMiddleware(lambda r: None).process_request(request) is None
+    assert request.META["remote_identity.verdict"] is seen["remote_identity.verdict"]
+    assert (request.user.get_username() or "-") == expected
