@@ -32,10 +32,13 @@ Display names follow only the rules on control characters: they name nobody.
    not listed by hand: every character for which ``unicodedata.is_normalized("NFC",
    char)`` is false is in it. A sequence that NFC only composes (``o`` + U+0308 into
    ``ö``) is accepted and composed: Unicode defines it as the same text.
-5. A character, or a composed identifier, that NFKC normalization changes (``ᴬ``,
-   full-width letters, ligatures, U+00A0 inside a name) is refused
-   (``compatibility_character``) unless ``ParsingPolicy.allow_compatibility_characters``
-   is set.
+5. A character that NFKC normalization changes (``ᴬ``, full-width letters, ligatures)
+   is refused (``compatibility_character``) unless
+   ``ParsingPolicy.allow_compatibility_characters`` is set.
+
+A name that passes is returned in NFC, and NFKC leaves it as it is (unless compatibility
+characters are allowed): no later normalization, Django's ``normalize_username``
+included, turns it into another accepted name.
 """
 
 from __future__ import annotations
@@ -126,12 +129,9 @@ def check_identifier(text: str, header: str, *, allow_compatibility: bool = Fals
         if reason is None or (reason == "compatibility_character" and allow_compatibility):
             continue
         raise IdentityError(reason, header, f"{_EXPECTED[reason]}, not U+{ord(char):04X}")
-    text = unicodedata.normalize("NFC", text)
-    if not allow_compatibility and not unicodedata.is_normalized("NFKC", text):
-        raise IdentityError(
-            "compatibility_character", header, "a value that NFKC normalization keeps"
-        )
-    return text
+    # Composing keeps NFKC stability: a composite NFC builds has a canonical decomposition
+    # only, so a value whose every character NFKC keeps is kept by NFKC once composed.
+    return unicodedata.normalize("NFC", text)
 
 
 def check_text(text: str, header: str) -> None:

@@ -69,10 +69,6 @@ def _strip_prefix(text: str, header: str, prefix: str) -> str:
     return text[len(prefix) :].strip(HTTP_WHITESPACE)
 
 
-def _keeps_nfkc(text: str, policy: ParsingPolicy) -> bool:
-    return policy.allow_compatibility_characters or unicodedata.is_normalized("NFKC", text)
-
-
 def parse_username(
     value: str,
     header: str = "Remote-User",
@@ -91,13 +87,10 @@ def parse_username(
     if "," in text:
         raise IdentityError("multiple_values", header, "a single username without commas")
     if policy.username_case == "lower":
-        text = text.lower()
-        # Lower-casing can leave a name that NFKC changes, and lengthen it ("İ" becomes
-        # "i̇"): both are checked on the final value.
-        if not _keeps_nfkc(text, policy):
-            raise IdentityError(
-                "compatibility_character", header, "a value that NFKC normalization keeps"
-            )
+        # Lower-casing can leave a sequence NFC composes ("W" + U+030A becomes "w" +
+        # U+030A, which is "ẘ"), and lengthen a name ("İ" becomes "i̇"): both are handled
+        # on the final value.
+        text = unicodedata.normalize("NFC", text.lower())
     _check_length(text, header, policy.max_username_length)
     return text
 

@@ -261,3 +261,17 @@ def test_ascii_space_inside_an_identifier_is_fine() -> None:
 
 def test_identifier_problem_of_ordinary_letters() -> None:
     assert [identifier_problem(c) for c in "aZ9ßİ渡🦊é"] == [None] * 8
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("W\u030a", "\u1e98", id="w-ring-composed-after-lowering"),
+        pytest.param("\u0130", "i\u0307", id="dotted-capital-i"),
+        pytest.param("STRASSE", "strasse", id="ascii"),
+    ],
+)
+def test_lower_case_names_are_composed_again(raw: str, expected: str) -> None:
+    lower = ParsingPolicy(username_case="lower")
+    assert as_username(raw, lower) == expected
+    assert unicodedata.is_normalized("NFKC", expected)
