@@ -99,16 +99,39 @@ class SecurityLog:
         the same ``(peer, reason)`` was written less than ``interval`` seconds ago.
 
         The record's ``extra`` gets ``reason``, ``peer`` and ``suppressed`` (how many
-        records of its window were left out since the last one); its message says so when
-        that is not zero.
+        records were left out since the last one); its message says so when that is not
+        zero.
+        """
+        admitted = self.count(logger, reason, peer)
+        if admitted is not None:
+            self.write(logger, admitted, reason, peer, message, *args, extra=extra)
+
+    def count(
+        self, logger: logging.Logger, reason: str, peer: object
+    ) -> tuple[int, int] | None:
+        """Count one event; ``(suppressed from this peer, from other peers)`` when its record
+        is to be written now (see :meth:`write`), ``None`` when it is suppressed.
+
+        The first half of :meth:`record`, for callers that build the record only when it
+        is written.
         """
         with self._lock:
             self._counts[reason] = self._counts.get(reason, 0) + 1
             if not logger.isEnabledFor(logging.WARNING):
-                return
-            admitted = self._admit(peer, reason)
-        if admitted is None:
-            return
+                return None
+            return self._admit(peer, reason)
+
+    def write(
+        self,
+        logger: logging.Logger,
+        admitted: tuple[int, int],
+        reason: str,
+        peer: object,
+        message: str,
+        *args: object,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        """Write the record :meth:`count` admitted."""
         own, others = admitted
         notes = []
         if own:

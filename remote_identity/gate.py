@@ -107,8 +107,8 @@ class IdentityGate:
     __slots__ = (
         "__weakref__",
         "_cache",
-        "_headers_by_key",
         "_keys_by_header",
+        "_pairs",
         "_secret",
         "_secret_error",
         "_secret_key",
@@ -135,7 +135,7 @@ class IdentityGate:
         gate_options.check_combination(options)
         scheme = self.scheme
         self._keys_by_header = dict(zip(scheme.headers, scheme.environ_keys, strict=True))
-        self._headers_by_key = dict(zip(scheme.environ_keys, scheme.headers, strict=True))
+        self._pairs = tuple(zip(scheme.environ_keys, scheme.headers, strict=True))
         if self.shared_secret_header is not None and secret is not None:
             self._secret_key: str | None = "HTTP_" + self.shared_secret_header.upper().replace(
                 "-", "_"
@@ -182,15 +182,20 @@ class IdentityGate:
             self._check_server(environ.get("SERVER_SOFTWARE"))
         peer, ambiguous = peer_of(environ)
         verdict = self.decide(peer, environ, ambiguous=ambiguous)
+        stripped = verdict.stripped
         secret_key = self._secret_key
-        if secret_key is not None and secret_key in environ:
-            _save(environ, secret_key, REDACTED)
-            del environ[secret_key]
-        keys = self._keys_by_header
-        for header in verdict.stripped:
-            key = keys[header]
-            _save(environ, key, environ[key])
-            del environ[key]
+        if stripped or (secret_key is not None and secret_key in environ):
+            # Saved before removal; a value saved earlier (by another layer) is kept.
+            orig = environ.get(ORIG_KEY)
+            if not isinstance(orig, dict):
+                orig = environ[ORIG_KEY] = {}
+            if secret_key is not None and secret_key in environ:
+                del environ[secret_key]
+                orig.setdefault(secret_key, REDACTED)
+            keys = self._keys_by_header
+            for header in stripped:
+                key = keys[header]
+                orig.setdefault(key, environ.pop(key))
         environ[ENVIRON_KEY] = verdict.identity
         environ[VERDICT_KEY] = verdict
         return verdict
@@ -267,24 +272,29 @@ class IdentityGate:
     ) -> Verdict:
         stripped = self._present(values)
         if not stripped:
-            return Verdict("anonymous", peer, False, error=error)
+            return Verdict("anonymous", peer, False, None, error)
         error = error or self._untrusted_errors[stripped[0]]
-        self.events.record(
-            security_log,
-            error.reason,
-            peer,
-            "identity headers from untrusted peer %s removed (%s): %s",
-            peer,
-            error.reason,
-            _Names(stripped),
-            extra={"headers": stripped},
-        )
+        # This path is an attacker's to repeat: count first, build the record only when
+        # the rate limit lets it be written.
+        admitted = self.events.count(security_log, error.reason, peer)
+        if admitted is not None:
+            self.events.write(
+                security_log,
+                admitted,
+                error.reason,
+                peer,
+                "identity headers from untrusted peer %s removed (%s): %s",
+                peer,
+                error.reason,
+                ", ".join(stripped),
+                extra={"headers": stripped},
+            )
         outcome: Outcome = "rejected" if self.on_untrusted == "reject" else "anonymous"
-        return Verdict(outcome, peer, False, error=error, stripped=stripped)
+        return Verdict(outcome, peer, False, None, error, stripped)
 
     def _present(self, values: Mapping[str, Any]) -> tuple[str, ...]:
         """The scheme's headers present in ``values``, in the scheme's order."""
-        return tuple(header for key, header in self._headers_by_key.items() if key in values)
+        return tuple([header for key, header in self._pairs if key in values])
 
     def _check_server(self, software: object) -> None:
         """Warn, once per gate, when the server folds ``Remote_User`` onto ``Remote-User``."""
@@ -306,31 +316,12 @@ class IdentityGate:
             )
 
 
-class _Names:
-    """Header names joined for a log message only when the record is written."""
-
-    __slots__ = ("names",)
-
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self.names = names
-
-    def __str__(self) -> str:
-        return ", ".join(self.names)
-
-
 _AMBIGUOUS = IdentityError(
     "ambiguous_peer",
     "X-Forwarded-For",
     "one Werkzeug ProxyFix layer at most outside the middleware, or the middleware outside "
     "ProxyFix",
 )
-
-
-def _save(environ: MutableMapping[str, Any], key: str, value: object) -> None:
-    orig = environ.get(ORIG_KEY)
-    if not isinstance(orig, dict):
-        orig = environ[ORIG_KEY] = {}
-    orig.setdefault(key, value)
 
 
 def _same_secret(sent: object, secret: bytes | None) -> bool:

@@ -51,8 +51,8 @@ from .errors import IdentityError
 
 __all__ = ["HTTP_WHITESPACE", "check_identifier", "check_text", "identifier_problem"]
 
-#: The only characters trimmed from the ends of a header value: RFC 9110's optional white
-#: space, which servers strip anyway.
+#: The only characters trimmed from the ends of a header value (RFC 9110's optional white
+#: space, which servers strip anyway).
 HTTP_WHITESPACE = " \t"
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -160,7 +160,8 @@ def _policy_field(name: str) -> Callable[[Any], Any]:
     """Validates one ``ParsingPolicy`` field as ``ParsingPolicy`` does."""
 
     def convert(value: object) -> object:
-        return getattr(ParsingPolicy(**{name: value}), name)
+        field: dict[str, Any] = {name: value}
+        return getattr(ParsingPolicy(**field), name)
 
     return convert
 

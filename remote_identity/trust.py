@@ -128,7 +128,8 @@ class TrustedProxies:
 
     @property
     def trusts_everyone(self) -> bool:
-        """Always False: entries covering every address are refused at construction."""
+        """Whether the entries cover every address; never, since such entries are refused
+        at construction (kept for code that asked before they were)."""
         return any(network.prefixlen == 0 for network in self._networks)
 
     @property
