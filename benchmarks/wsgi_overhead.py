@@ -14,7 +14,10 @@ run, is measured beside them as a point of reference.
 The security log is live, as on a site: the ``remote_identity`` loggers write WARNING
 records through a formatting handler (to a sink that discards the text). The untrusted
 spoofer sends from one address, as a client spraying spoofed headers does; its records
-are rate-limited per peer and reason, every refusal is counted.
+are rate-limited per peer and reason, every refusal is counted. The "cycling addresses"
+spoofer comes from a new address on every request (65,536 of them, in turn), as an
+attacker with a network of its own does: both it and the hand-written gate are called
+through the same wrapper that sets ``REMOTE_ADDR``.
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ import contextlib
 import functools
 import io
 import ipaddress
+import itertools
 import logging
 import sys
 import time
-from collections.abc import Iterator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +104,26 @@ def measure(app: App, environ: Environ, loops: int) -> float:
     return (time.perf_counter_ns() - started) / loops
 
 
-PATHS = ("trusted proxy", "untrusted spoofer", "untrusted, no headers")
+PATHS = (
+    "trusted proxy",
+    "untrusted spoofer",
+    "untrusted spoofer, cycling addresses",
+    "untrusted, no headers",
+)
+
+
+def cycling_addresses(app: App) -> App:
+    """``app``, called with a new ``REMOTE_ADDR`` on each request (65,536 in turn)."""
+    numbers = itertools.count()
+
+    def call(environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        number = next(numbers)
+        environ["REMOTE_ADDR"] = f"203.0.{(number >> 8) & 255}.{number & 255}"
+        return app(environ, start_response)
+
+    return call
+
+
 BARE = "bare app, trusted request"
 
 
@@ -120,6 +142,14 @@ def variants() -> dict[str, tuple[App, Environ]]:
         "RemoteIdentityMiddleware, trusted proxy": (middleware, trusted),
         "hand-written gate, untrusted spoofer": (gate, spoofed),
         "RemoteIdentityMiddleware, untrusted spoofer": (middleware, spoofed),
+        "hand-written gate, untrusted spoofer, cycling addresses": (
+            cycling_addresses(gate),
+            spoofed,
+        ),
+        "RemoteIdentityMiddleware, untrusted spoofer, cycling addresses": (
+            cycling_addresses(middleware),
+            spoofed,
+        ),
         "hand-written gate, untrusted, no headers": (gate, plain),
         "RemoteIdentityMiddleware, untrusted, no headers": (middleware, plain),
     }

@@ -106,9 +106,7 @@ class SecurityLog:
         if admitted is not None:
             self.write(logger, admitted, reason, peer, message, *args, extra=extra)
 
-    def count(
-        self, logger: logging.Logger, reason: str, peer: object
-    ) -> tuple[int, int] | None:
+    def count(self, logger: logging.Logger, reason: str, peer: object) -> tuple[int, int] | None:
         """Count one event; ``(suppressed from this peer, from other peers)`` when its record
         is to be written now (see :meth:`write`), ``None`` when it is suppressed.
 

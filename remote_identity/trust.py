@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from socket import AF_INET, AF_INET6, inet_pton
 
 from .errors import ConfigurationError
 
@@ -66,10 +67,12 @@ class TrustedProxies:
     False
     """
 
-    __slots__ = ("_cache", "_networks", "_unix", "entries")
+    __slots__ = ("_cache", "_networks", "_ranges_v4", "_ranges_v6", "_unix", "entries")
 
     entries: tuple[str, ...]
     _networks: tuple[_Network, ...]
+    _ranges_v4: tuple[tuple[int, int], ...]
+    _ranges_v6: tuple[tuple[int, int], ...]
     _unix: bool
     _cache: dict[str | None, bool]
 
@@ -117,6 +120,8 @@ class TrustedProxies:
         _check_width(networks)
         self.entries = tuple(entry.strip() for entry in items)
         self._networks = tuple(networks)
+        self._ranges_v4 = _ranges(networks, 4)
+        self._ranges_v6 = _ranges(networks, 6)
         self._unix = unix
         self._cache = {}
 
@@ -167,18 +172,36 @@ class TrustedProxies:
     def _decide(self, remote_addr: str | None) -> bool:
         if not remote_addr or remote_addr.startswith(("/", "unix:")):
             return self._unix
-        if "%" in remote_addr:
-            return False  # a zone id: a link-local peer, the same address on every link
+        # inet_pton is strict (four decimal octets without leading zeros, or IPv6 without a
+        # zone id: a link-local peer is the same address on every link) and, unlike
+        # ipaddress, cheap: a client cycling source addresses makes every peer a miss.
         try:
-            address = ipaddress.ip_address(remote_addr)
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return any(address in network for network in self._networks)
+            packed = inet_pton(AF_INET, remote_addr)
+            ranges = self._ranges_v4
+        except (OSError, ValueError):
+            try:
+                packed = inet_pton(AF_INET6, remote_addr)
+            except (OSError, ValueError):
+                return False
+            ranges = self._ranges_v6
+        value = int.from_bytes(packed, "big")
+        if len(packed) == 16 and value >> 32 == _MAPPED_PREFIX:
+            value &= 0xFFFFFFFF  # IPv4-mapped: judged as the IPv4 address it carries
+            ranges = self._ranges_v4
+        return any(value & mask == network for network, mask in ranges)
 
 
 _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_MAPPED_PREFIX = 0xFFFF  # the 96 bits above an IPv4-mapped address: ::ffff:0:0/96
+
+
+def _ranges(networks: list[_Network], version: int) -> tuple[tuple[int, int], ...]:
+    """``(network address, netmask)`` of each network of ``version``, as integers."""
+    return tuple(
+        (int(network.network_address), int(network.netmask))
+        for network in networks
+        if network.version == version
+    )
 
 
 def _error(message: str, reason: str) -> ConfigurationError:

@@ -7,6 +7,8 @@ import ipaddress
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import remote_identity.trust
 from remote_identity import ConfigurationError, TrustedProxies
@@ -284,3 +286,35 @@ def test_ipv4_mapped_entries_match_like_their_ipv4_form(
     entry: str, peer: str, trusted: bool
 ) -> None:
     assert TrustedProxies([entry]).is_trusted(peer) is trusted
+
+
+def _reference(entries: list[str], peer: str) -> bool:
+    """The decision made with ipaddress alone, as the docstring states it."""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if "%" in peer:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    networks = [ipaddress.ip_network(entry) for entry in entries]
+    unmapped = [remote_identity.trust._unmapped(network) for network in networks]
+    return any(address in network for network in unmapped)
+
+
+ENTRIES = ["10.1.0.0/16", "192.0.2.7", "2001:db8::/48", "::1", "::ffff:198.51.100.0/120"]
+peers = st.one_of(
+    st.ip_addresses().map(str),
+    st.ip_addresses(v=6).map(lambda a: a.exploded),
+    st.ip_addresses(v=4).map(lambda a: f"::ffff:{a}"),
+    st.text(alphabet="0123456789abcdefABCDEF.:%x ", max_size=40),
+    st.sampled_from(["10.1.2.3", "010.1.2.3", "10.1.2", "1.2.3.4.5", "::ffff:10.1.2.3", "::1%lo"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(peers)
+def test_decision_matches_ipaddress(peer: str) -> None:
+    proxies = TrustedProxies(ENTRIES)
+    assert proxies.is_trusted(peer) is _reference(ENTRIES, peer)
