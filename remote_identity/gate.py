@@ -18,6 +18,7 @@ from .events import SecurityLog
 from .identity import Identity
 from .parsing import ParseResult, parse_headers
 from .peer import PROXY_FIX_ORIG, peer_of
+from .schemes import environ_key
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -94,7 +95,9 @@ class IdentityGate:
     The threat: identity headers are ordinary request headers that anyone reaching the
     application can send. The gate believes them only from a trusted peer (and with the
     shared secret, when one is configured), removes them otherwise, and refuses values
-    that are not one clean name. It never reads ``X-Forwarded-For``.
+    that are not one clean name. ``X-Forwarded-For`` never decides trust: it is read only
+    to notice that a peer saved by Werkzeug's ProxyFix may have come from it, and then
+    nobody is trusted (:mod:`remote_identity.peer`).
 
     Every refusal is counted (:attr:`refusals`) and logged on
     ``remote_identity.security``, at most once per peer and reason every 10 seconds.
@@ -137,9 +140,7 @@ class IdentityGate:
         self._keys_by_header = dict(zip(scheme.headers, scheme.environ_keys, strict=True))
         self._pairs = tuple(zip(scheme.environ_keys, scheme.headers, strict=True))
         if self.shared_secret_header is not None and secret is not None:
-            self._secret_key: str | None = "HTTP_" + self.shared_secret_header.upper().replace(
-                "-", "_"
-            )
+            self._secret_key: str | None = environ_key(self.shared_secret_header)
             self._secret: bytes | None = secret.encode("utf-8")
         else:
             self._secret_key = None
@@ -162,8 +163,9 @@ class IdentityGate:
 
     @property
     def refusals(self) -> dict[str, int]:
-        """How many requests this gate refused or stripped, by reason code, since it was
-        built; every refusal counts, logged or not. See also
+        """Every event this gate counted since it was built, by reason code: identity
+        headers refused or removed, values dropped (``invalid_email``), a folding server
+        (``underscore_header``); logged or not. See also
         :func:`remote_identity.events.refusal_counts`."""
         return self.events.counts
 
