@@ -87,7 +87,7 @@ def identifier_problem(char: str) -> str | None:
     if category in _IDENTIFIER_FORBIDDEN:
         return "control_character"
     name = unicodedata.name(char, "")
-    if category == "Zs" or any(word in name for word in _INVISIBLE_NAME_WORDS):
+    if (category == "Zs" and char != " ") or any(word in name for word in _INVISIBLE_NAME_WORDS):
         return "invisible_character"
     if not unicodedata.is_normalized("NFC", char):
         return "equivalent_character"
