@@ -224,7 +224,7 @@ class IdentityGate:
 
     def _judge_trusted(self, values: Mapping[str, Any], peer: str | None) -> Verdict:
         keys = self.scheme.parsed_keys
-        key = tuple(values.get(k) for k in keys)
+        key = tuple(map(values.get, keys))
         cache = self._cache
         try:
             result = cache[key]
@@ -251,7 +251,7 @@ class IdentityGate:
             )
         if identity is None:
             return Verdict("anonymous", peer, True)
-        return Verdict("identity", peer, True, identity=identity, warnings=dropped)
+        return Verdict("identity", peer, True, identity, None, (), dropped)
 
     def _refuse_invalid(
         self, values: Mapping[str, Any], peer: str | None, error: IdentityError
