@@ -582,3 +582,31 @@ def test_per_kid_keeps_a_bounded_number_of_kids(server: KeyServer, clock: Clock)
     assert source.trusts(prints[3])
     with pytest.raises(KeySourceError):
         parse(b"junk", "x")
+
+
+def test_per_kid_concurrent_requests_share_one_fetch(server: KeyServer, clock: Clock) -> None:
+    server.serve(f"/keys/{KID}", ALB_KEY.pem().encode(), delay=0.4)
+    verifier = per_kid_verifier(server, clock)
+    results: list[str | None] = []
+    thread = threading.Thread(target=lambda: results.append(verifier.verify(fresh(ALB_KEY)).key_id))
+    thread.start()
+    _wait_for(lambda: server.count() == 1)
+    assert verifier.verify(fresh(ALB_KEY)).key_id == KID  # waited, then used that fetch
+    thread.join(10)
+    assert results == [KID]
+    assert server.count() == 1
+
+
+def test_per_kid_stale_key_while_a_refresh_is_in_flight(per_kid: KeyServer, clock: Clock) -> None:
+    verifier = per_kid_verifier(per_kid, clock, fetch_timeout=0.5)
+    verifier.verify(fresh(ALB_KEY))
+    per_kid.serve(f"/keys/{KID}", ALB_KEY.pem().encode(), delay=5)
+    clock.advance(TTL)
+    thread = threading.Thread(target=lambda: verifier.verify(fresh(ALB_KEY)))
+    thread.start()
+    _wait_for(lambda: per_kid.count() == 2)
+    started = time.monotonic()
+    assert verifier.verify(fresh(ALB_KEY)).key_id == KID  # the last good key, no waiting
+    assert time.monotonic() - started < 0.4
+    thread.join(10)
+    assert per_kid.count() == 2

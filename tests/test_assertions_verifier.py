@@ -474,3 +474,52 @@ def test_replay_across_audiences() -> None:
     assert app_a.verify(token).username == "alice"
     assert reason(app_b, token) == "assertion_audience"
     assert app_a.verify(token).username == "alice"
+
+
+# PyJWT before 2.15 lets two exceptions of a *signed* token's claims escape decode():
+# OverflowError for "exp": 1e400 (infinity) and RecursionError for a deeply nested payload.
+# These reproduce that code (PyJWT 2.12's own lines), so the verifier's guard is exercised
+# on the PyJWT installed here too.
+
+
+def _old_validate_exp(self: Any, payload: dict[str, Any], now: float, leeway: float) -> None:
+    try:
+        exp = int(payload["exp"])
+    except ValueError:
+        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from None
+    if exp <= (now - leeway):
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+
+def _old_decode_payload(self: Any, decoded: dict[str, Any]) -> Any:
+    import json
+
+    try:
+        payload = json.loads(decoded["payload"])
+    except ValueError as e:
+        raise jwt.DecodeError(f"Invalid payload string: {e}") from e
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("patch", "payload"),
+    [
+        pytest.param(
+            ("_validate_exp", _old_validate_exp),
+            b'{"iss":"https://issuer.example","aud":"app","exp":1e400,"sub":"a"}',
+            id="exp-infinity",
+        ),
+        pytest.param(
+            ("_decode_payload", _old_decode_payload),
+            b'{"a":' * 5000 + b"1" + b"}" * 5000,
+            id="deep-payload",
+        ),
+    ],
+)
+def test_claims_older_pyjwt_cannot_process(
+    monkeypatch: pytest.MonkeyPatch, patch: tuple[str, Any], payload: bytes
+) -> None:
+    monkeypatch.setattr(jwt.api_jwt.PyJWT, *patch)
+    token = jwt.api_jws.encode(payload, EC.private, algorithm="ES256", headers={"kid": "ec-1"})
+    verifier = make(max_token_bytes=65536)
+    assert reason(verifier, token) == "assertion_claims"

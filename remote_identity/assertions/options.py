@@ -4,7 +4,6 @@ construction, with a message that names the option and what it expects."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from ..errors import ConfigurationError
 from ..schemes import HeaderScheme
@@ -109,8 +108,3 @@ def check_number(
             f"{option} must be between {minimum:g} and {maximum:g}, not {value!r}"
         )
     return value
-
-
-def check_claims_list(option: str, value: Sequence[str]) -> tuple[str, ...]:
-    """Claim names (``required_claims``)."""
-    return check_names(option, value, allow_empty=True)

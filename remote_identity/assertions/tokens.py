@@ -100,6 +100,8 @@ def _decode_header(segment: str, header: str) -> dict[str, Any]:
         )
     stripped = segment.rstrip("=")
     try:
+        if stripped != segment and len(segment) % 4:
+            raise binascii.Error("padding that does not complete a quantum")
         raw = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
         fields = json.loads(raw)
     except (binascii.Error, ValueError, RecursionError):
