@@ -114,7 +114,7 @@ class AssertionVerifier:
         client_id: str | None = None,
         bearer: bool = False,
         required_claims: Sequence[str] = (),
-        max_token_bytes: int = 16384,  # ALB refuses claims above ~11 KB; others are ~1 KB
+        max_token_bytes: int = 16384,  # room for ALB's user-info tokens; others are ~1 KB
         fetch_timeout: float = 2.0,  # seconds; a key server slower than that is down
         keys_ttl: float = 3600.0,  # seconds; Cloudflare keeps a rotated key valid 7 days
         refetch_cooldown: float = 10.0,  # seconds; bounds fetches a random kid can cause
