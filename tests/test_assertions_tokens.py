@@ -82,3 +82,11 @@ def test_aws_alb_profile_accepts_padding() -> None:
 )
 def test_refused(value: object, options: dict[str, object], expected: str) -> None:
     assert refused(value, **options)[1] == expected
+
+
+@pytest.mark.parametrize("crit", [["exp"], ["b64"], [], "x"])
+def test_critical_extensions_are_refused(crit: object) -> None:
+    """RFC 7515 makes a recipient refuse a ``crit`` it does not understand; none is used
+    by the proxies, so every one is refused (PyJWT before 2.12 did not check)."""
+    token = unsigned({"alg": "ES256", "crit": crit, "b64": False}, {}, b"s")
+    assert refused(token) == ("assertion_malformed", "a token without critical header extensions")

@@ -87,6 +87,10 @@ def read_token(
     alg = fields.get("alg")
     if not isinstance(alg, str):
         raise InvalidAssertion("assertion_algorithm", header, "an 'alg' header parameter")
+    if "crit" in fields:  # RFC 7515, 4.1.11: refuse extensions we do not understand (all)
+        raise InvalidAssertion(
+            "assertion_malformed", header, "a token without critical header extensions"
+        )
     kid = fields.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise InvalidAssertion("assertion_malformed", header, "a 'kid' header that is a string")
