@@ -27,7 +27,10 @@ from remote_identity.assertions import (
 from tests.assertion_support.keyserver import KeyServer
 from tests.assertion_support.signing import alb_token, b64, ec_key, hmac_token, jwks, rsa_key
 
+# Tokens are made when the module is imported, minutes before some tests run: they
+# stay valid for a day.
 NOW = int(time.time())
+DAY = 86400
 EC = ec_key("pomerium-key")
 RSA = rsa_key("cf-key")
 
@@ -66,7 +69,7 @@ def pomerium_claims(**overrides: Any) -> dict[str, Any]:
         "aud": "app.example.com",
         "jti": uuid.uuid4().hex,
         "iat": NOW,
-        "exp": NOW + 300,
+        "exp": NOW + DAY,
         "sub": "user-123",
         "user": "user-123",
         "email": "alice@example.com",
@@ -132,7 +135,7 @@ def cloudflare_claims(**overrides: Any) -> dict[str, Any]:
     base = {
         "aud": [TAG],
         "email": "alice@example.com",
-        "exp": NOW + 3600,
+        "exp": NOW + DAY,
         "iat": NOW,
         "nbf": NOW,
         "iss": f"https://{TEAM}",
@@ -189,7 +192,7 @@ def iap_claims(**overrides: Any) -> dict[str, Any]:
     base = {
         "aud": IAP_AUDIENCE,
         "email": "alice@example.com",
-        "exp": NOW + 600,
+        "exp": NOW + DAY,
         "iat": NOW,
         "hd": "example.com",
         "iss": "https://cloud.google.com/iap",
@@ -236,7 +239,7 @@ def alb_header(**overrides: Any) -> dict[str, Any]:
         "iss": COGNITO,
         "client": "client-1",
         "signer": ARN,
-        "exp": NOW + 120,
+        "exp": NOW + DAY,
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
@@ -247,7 +250,7 @@ ALB_CLAIMS = {
     "email_verified": "true",
     "email": "alice@example.com",
     "username": "alice",
-    "exp": NOW + 120,
+    "exp": NOW + DAY,
     "iss": COGNITO,
 }
 
@@ -267,7 +270,7 @@ def test_aws_alb_padded_token(alb: AssertionVerifier, server: KeyServer) -> None
         "alice@example.com",
         (),
     )
-    assert assertion.expires_at == NOW + 120
+    assert assertion.expires_at == NOW + DAY
     assert alb.header == "X-Amzn-Oidc-Data"
     assert server.count(f"/{ALB_KID}") == 1
 
@@ -365,7 +368,7 @@ def authentik_claims(**overrides: Any) -> dict[str, Any]:
         "iss": "https://authentik.example.com/application/o/wiki/",
         "sub": "f5e2b7c0d1",
         "aud": "client-abc",
-        "exp": NOW + 300,
+        "exp": NOW + DAY,
         "iat": NOW,
         "auth_time": NOW,
         "acr": "goauthentik.io/providers/oauth2/default",
@@ -441,7 +444,7 @@ def test_teleport_tokens_without_kid(server: KeyServer) -> None:
         "username": "alice",
         "roles": ["access", "editor"],
         "traits": {"logins": ["root"]},
-        "exp": NOW + 600,
+        "exp": NOW + DAY,
     }
     for key in (old, current):
         assertion = verifier.verify(key.sign(claims, kid=False))
@@ -477,7 +480,7 @@ def test_oidc_bearer(server: KeyServer) -> None:
         {
             "iss": "https://idp.example",
             "aud": "oauth2-proxy",
-            "exp": NOW + 300,
+            "exp": NOW + DAY,
             "iat": NOW,
             "sub": "248289761001",
             "email": "alice@example.com",

@@ -108,7 +108,7 @@ CLAIMS = st.fixed_dictionaries(
     optional={
         "iss": st.just("https://issuer.example") | CLAIM_VALUES,
         "aud": st.sampled_from(["app", ["app"], ["x", "app"]]) | CLAIM_VALUES,
-        "exp": st.just(NOW + 300) | CLAIM_VALUES,
+        "exp": st.just(NOW + 86400) | CLAIM_VALUES,
         "nbf": st.just(NOW - 10) | CLAIM_VALUES,
         "iat": st.just(NOW) | CLAIM_VALUES,
         "sub": st.text() | CLAIM_VALUES,

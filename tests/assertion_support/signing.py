@@ -84,13 +84,14 @@ def jwks(*keys: KeyPair) -> dict[str, Any]:
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
-    """Valid claims for issuer "https://issuer.example" and audience "app", 5 minutes."""
+    """Valid claims for issuer "https://issuer.example" and audience "app", for a day
+    (tables of tokens are made at import, minutes before some tests run)."""
     now = int(time.time())
     base = {
         "iss": "https://issuer.example",
         "aud": "app",
         "iat": now,
-        "exp": now + 300,
+        "exp": now + 86400,
         "sub": "alice",
         "email": "alice@example.com",
         "name": "Alice Liddell",
