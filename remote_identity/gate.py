@@ -163,9 +163,9 @@ class IdentityGate:
 
     @property
     def refusals(self) -> dict[str, int]:
-        """Every event this gate counted since it was built, by reason code: identity
-        headers refused or removed, values dropped (``invalid_email``), a folding server
-        (``underscore_header``); logged or not. See also
+        """Every event this gate counted since it was built, by reason code (identity
+        headers refused or removed, values dropped such as ``invalid_email``, a folding
+        server as ``underscore_header``), logged or not. See also
         :func:`remote_identity.events.refusal_counts`."""
         return self.events.counts
 
