@@ -85,13 +85,12 @@ class RemoteIdentityMiddleware:
     def __init__(self, app: ASGIApp, **options: Unpack[GateOptions]) -> None:
         self.app = app
         self.gate = IdentityGate(**options)
-        scheme = self.gate.scheme
-        keys = dict(zip(scheme.headers, scheme.environ_keys, strict=True))
+        keys = {header: environ_key(header) for header in self.gate.headers}
         secret = self.gate.shared_secret_header
         if secret is not None:
             keys[secret] = environ_key(secret)
         self._secret_key = None if secret is None else keys[secret]
-        #: Environ key of each header the gate removed, by the name the scheme spells.
+        #: Environ key of each header the gate removed, by the name the gate spells.
         self._keys = keys
         # Lower-cased header name as ASGI sends it -> its environ key.
         self._watched = {name.lower().encode("latin-1"): key for name, key in keys.items()}
@@ -120,7 +119,7 @@ class RemoteIdentityMiddleware:
         orig = dict(underscored)
         for key in removed:
             if key in values:
-                orig[key] = REDACTED if key == self._secret_key else values[key]
+                orig[key] = REDACTED if key in self.gate.redacted else values[key]
         watched = self._watched
         scope = dict(scope)
         scope["headers"] = [

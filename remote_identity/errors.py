@@ -87,6 +87,23 @@ CONFIGURATION_REASONS: dict[str, str] = {
     "whitespace": "a shared secret that is blank or starts or ends with white space",
     "bad_header_name": "not a portable header name (letters, digits and hyphens)",
     "bad_scheme": "a HeaderScheme field with a value it cannot use",
+    # The signed-assertion option (remote_identity.assertions).
+    "not_an_assertion": (
+        "not an AssertionVerifier, a dict of its options (or of a preset's), or None"
+    ),
+    "unknown_preset": "not the name of a signed-assertion preset",
+    "missing_extra": "signed assertions need the jwt extra (pip install 'remote-identity[jwt]')",
+    "insecure_algorithm": (
+        "'none' or an HMAC algorithm, which anyone holding a public key can forge"
+    ),
+    "bad_key_source": (
+        "no key source, several, or one that cannot be used (not a JWKS, an unreadable key "
+        "file, a key URL that is not https)"
+    ),
+    "bad_assertion": (
+        "an option of the signed-assertion verifier, or a preset's parameter, with a value "
+        "it cannot use"
+    ),
 }
 
 

@@ -3,6 +3,11 @@
 The WSGI middleware, the Django adapter, the ASGI middleware and ``remote-identity
 explain`` all call :meth:`IdentityGate.decide` (through :meth:`IdentityGate.process` for
 a WSGI environ), so every rule has one implementation.
+
+Two modes. Header mode (the default) believes the scheme's headers from a trusted peer.
+Signed mode (``assertion=``) believes only the verified claims of the proxy's signed
+token (:mod:`remote_identity.signed`); the network checks (``trusted_proxies``, the shared
+secret) are then optional, and both must hold when they are set.
 """
 
 from __future__ import annotations
@@ -10,82 +15,38 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from . import options as gate_options
 from .errors import IdentityError
 from .events import SecurityLog
-from .identity import Identity
 from .parsing import ParseResult, parse_headers
 from .peer import PROXY_FIX_ORIG, peer_of
 from .schemes import environ_key
+from .signed import SignedIdentities
+from .verdicts import ENVIRON_KEY, ORIG_KEY, REDACTED, VERDICT_KEY, Outcome, Verdict
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .options import GateOptions
 
-__all__ = ["ENVIRON_KEY", "ORIG_KEY", "PROXY_FIX_ORIG", "VERDICT_KEY", "IdentityGate", "Verdict"]
-
-#: ``environ[ENVIRON_KEY]`` is the request's ``Identity``, or ``None``.
-ENVIRON_KEY = "remote_identity"
-#: ``environ[VERDICT_KEY]`` is the full ``Verdict``: trust, error, what was stripped.
-VERDICT_KEY = "remote_identity.verdict"
-#: ``environ[ORIG_KEY]`` maps each environ key the gate removed to its value, saved
-#: before removal (the shared secret's value is never kept).
-ORIG_KEY = "remote_identity.orig"
-
-REDACTED = "[redacted]"
+__all__ = [
+    "ENVIRON_KEY",
+    "ORIG_KEY",
+    "PROXY_FIX_ORIG",
+    "REDACTED",
+    "VERDICT_KEY",
+    "IdentityGate",
+    "Verdict",
+]
 
 security_log = logging.getLogger("remote_identity.security")
 parsing_log = logging.getLogger("remote_identity.parsing")
 
-Outcome = Literal["identity", "anonymous", "rejected"]
-
 _PARSE_CACHE_SIZE = 1024
 # Servers known to fold "Remote_User" onto HTTP_REMOTE_USER instead of dropping it.
 _FOLDING_SERVERS = ("granian",)
-
-
-class Verdict(NamedTuple):
-    """What the gate decided about one request.
-
-    Attributes:
-        outcome: ``"identity"`` (a user is signed in), ``"anonymous"`` (nobody is) or
-            ``"rejected"`` (the request must be refused, see ``error``).
-        peer: the TCP peer the decision was based on.
-        trusted: whether the peer (and the shared secret, if configured) was trusted.
-        identity: the ``Identity`` when ``outcome == "identity"``, else ``None``.
-        error: why the identity headers were refused (also set for an untrusted peer's
-            headers, with reason ``"untrusted_peer"``, ``"bad_secret"`` or
-            ``"ambiguous_peer"``).
-        stripped: the header names to remove (removed from a WSGI environ by
-            :meth:`IdentityGate.process`), in the scheme's spelling.
-        warnings: values left out of the identity (an e-mail address that is not one),
-            each an ``IdentityError``; the identity itself was accepted.
-    """
-
-    # A named tuple rather than a frozen dataclass: it is built on every request, and a
-    # tuple is several times cheaper to build.
-    outcome: Outcome
-    peer: str | None
-    trusted: bool
-    identity: Identity | None = None
-    error: IdentityError | None = None
-    stripped: tuple[str, ...] = ()
-    warnings: tuple[IdentityError, ...] = ()
-
-    def refusal(self) -> tuple[int, str]:
-        """The HTTP status and plain-text body refusing a ``"rejected"`` verdict.
-
-        400 for an invalid identity from a trusted peer, 403 for identity headers from
-        an untrusted one; the body names the reason code and the header, never a value.
-        """
-        error = self.error
-        if self.outcome != "rejected" or error is None:
-            raise ValueError(f"a {self.outcome!r} verdict is not a refusal")
-        text = f"Identity refused: {error.reason} ({error.header}); expected {error.expected}.\n"
-        return (400 if self.trusted else 403), text
 
 
 class IdentityGate:
@@ -116,11 +77,17 @@ class IdentityGate:
         "_secret_error",
         "_secret_key",
         "_server_checked",
+        "_signed",
+        "_token_header",
+        "_unsigned_pairs",
         "_untrusted_errors",
+        "assertion",
         "events",
+        "headers",
         "on_invalid",
         "on_untrusted",
         "policy",
+        "redacted",
         "scheme",
         "shared_secret_header",
         "trusted_proxies",
@@ -135,16 +102,34 @@ class IdentityGate:
         self.on_invalid = gate_options.OPTIONS["on_invalid"].take(options)
         self.shared_secret_header = gate_options.OPTIONS["shared_secret_header"].take(options)
         secret = gate_options.OPTIONS["shared_secret"].take(options)
+        self.assertion = gate_options.OPTIONS["assertion"].take(options)
         gate_options.check_combination(options)
-        scheme = self.scheme
-        self._keys_by_header = dict(zip(scheme.headers, scheme.environ_keys, strict=True))
-        self._pairs = tuple(zip(scheme.environ_keys, scheme.headers, strict=True))
         if self.shared_secret_header is not None and secret is not None:
             self._secret_key: str | None = environ_key(self.shared_secret_header)
             self._secret: bytes | None = secret.encode("utf-8")
         else:
             self._secret_key = None
             self._secret = None
+        headers = [*self.scheme.headers]
+        self._signed: SignedIdentities | None = None
+        if self.assertion is not None:
+            self._signed = SignedIdentities(self.assertion, self.policy)
+            headers += [*self.assertion.unsigned_headers, self.assertion.header]
+        spelling: dict[str, str] = {}  # environ key -> the first spelling of its header
+        for header in headers:
+            spelling.setdefault(environ_key(header), header)
+        self._keys_by_header = {header: key for key, header in spelling.items()}
+        #: Every header this gate judges and may remove: the scheme's and, in signed mode,
+        #: the proxy's unsigned headers and the assertion's own header.
+        self.headers = tuple(self._keys_by_header)
+        self._pairs = tuple(spelling.items())
+        # Signed mode removes these from every request: all but the assertion's header.
+        token_key = self._signed.key if self._signed is not None else None
+        self._unsigned_pairs = tuple(pair for pair in self._pairs if pair[0] != token_key)
+        self._token_header = spelling.get(token_key or "", "")
+        #: Environ keys whose values ``remote_identity.orig`` never keeps (it keeps
+        #: ``"[redacted]"`` instead): the shared secret's and the signed assertion's.
+        self.redacted = frozenset(key for key in (token_key, self._secret_key) if key)
         self._cache: dict[tuple[object, ...], ParseResult] = {}
         # Exceptions are cheap to keep and dear to build; these are never raised, only
         # reported, so one per header serves every request.
@@ -152,7 +137,7 @@ class IdentityGate:
             header: IdentityError(
                 "untrusted_peer", header, "identity headers only from a trusted proxy"
             )
-            for header in scheme.headers
+            for header in self.headers
         }
         self._secret_error = IdentityError(
             "bad_secret", str(self.shared_secret_header), "the configured shared secret"
@@ -197,7 +182,8 @@ class IdentityGate:
             keys = self._keys_by_header
             for header in stripped:
                 key = keys[header]
-                orig.setdefault(key, environ.pop(key))
+                value = environ.pop(key)
+                orig.setdefault(key, REDACTED if key in self.redacted else value)
         environ[ENVIRON_KEY] = verdict.identity
         environ[VERDICT_KEY] = verdict
         return verdict
@@ -212,6 +198,8 @@ class IdentityGate:
         nobody is trusted then. The caller removes ``Verdict.stripped`` and the shared
         secret's header.
         """
+        if self._signed is not None:
+            return self._decide_signed(self._signed, peer, values, ambiguous)
         if ambiguous:
             return self._judge_untrusted(values, peer, _AMBIGUOUS)
         if not self.trusted_proxies.is_trusted(peer):
@@ -221,6 +209,54 @@ class IdentityGate:
         ):
             return self._judge_untrusted(values, peer, self._secret_error)
         return self._judge_trusted(values, peer)
+
+    def _decide_signed(
+        self, signed: SignedIdentities, peer: str | None, values: Mapping[str, Any], ambiguous: bool
+    ) -> Verdict:
+        """Signed mode: the network checks that are configured, then the assertion."""
+        trusted = False
+        if self.trusted_proxies:
+            if ambiguous:
+                return self._judge_untrusted(values, peer, _AMBIGUOUS)
+            if not self.trusted_proxies.is_trusted(peer):
+                return self._judge_untrusted(values, peer, None)
+            trusted = True
+        if self._secret_key is not None:
+            if not _same_secret(values.get(self._secret_key), self._secret):
+                return self._judge_untrusted(values, peer, self._secret_error)
+            trusted = True
+        stripped = tuple([header for key, header in self._unsigned_pairs if key in values])
+        token = values.get(signed.key)
+        if not isinstance(token, str) or not token.strip(" \t"):
+            # No assertion (or an empty one): nobody is signed in.
+            return Verdict("anonymous", peer, trusted, None, None, stripped)
+        try:
+            assertion, (identity, dropped) = signed.identify(token)
+        except IdentityError as error:
+            return self._refuse_assertion(peer, trusted, error, (*stripped, self._token_header))
+        if dropped:
+            self._log_dropped(peer, dropped)
+        return Verdict("identity", peer, trusted, identity, None, stripped, dropped, assertion)
+
+    def _refuse_assertion(
+        self, peer: str | None, trusted: bool, error: IdentityError, stripped: tuple[str, ...]
+    ) -> Verdict:
+        # Anyone can send a token: count first, build the record only when the rate limit
+        # lets it be written. Neither the error nor the record holds the token.
+        admitted = self.events.count(security_log, error.reason, peer)
+        if admitted is not None:
+            self.events.write(
+                security_log,
+                admitted,
+                error.reason,
+                peer,
+                "signed assertion from %s refused: %s",
+                peer,
+                error,
+                extra={"header": error.header},
+            )
+        outcome: Outcome = "rejected" if self.on_invalid == "reject" else "anonymous"
+        return Verdict(outcome, peer, trusted, None, error, stripped)
 
     def _judge_trusted(self, values: Mapping[str, Any], peer: str | None) -> Verdict:
         keys = self.scheme.parsed_keys
@@ -239,6 +275,13 @@ class IdentityGate:
                 cache.clear()
             cache[key] = result
         identity, dropped = result
+        if dropped:
+            self._log_dropped(peer, dropped)
+        if identity is None:
+            return Verdict("anonymous", peer, True)
+        return Verdict("identity", peer, True, identity, None, (), dropped)
+
+    def _log_dropped(self, peer: str | None, dropped: tuple[IdentityError, ...]) -> None:
         for warning in dropped:
             self.events.record(
                 parsing_log,
@@ -249,9 +292,6 @@ class IdentityGate:
                 warning,
                 extra={"header": warning.header},
             )
-        if identity is None:
-            return Verdict("anonymous", peer, True)
-        return Verdict("identity", peer, True, identity, None, (), dropped)
 
     def _refuse_invalid(
         self, values: Mapping[str, Any], peer: str | None, error: IdentityError

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Generic, Literal, TypedDict, TypeVar
 
+from .assertions.presets import verifier_from_options
+from .assertions.verifier import AssertionVerifier
 from .errors import ConfigurationError
 from .policy import DEFAULT_POLICY, ParsingPolicy
 from .schemes import PRESETS, HeaderScheme, check_header_name, get_scheme
@@ -55,6 +57,7 @@ class GateOptions(TypedDict, total=False):
     on_invalid: Literal["reject", "anonymous"]
     shared_secret_header: str | None
     shared_secret: str | None
+    assertion: AssertionVerifier | Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,30 @@ def _secret(value: object) -> str | None:
     return value
 
 
+# The reasons of the verifier's own errors that the assertion option keeps; any other is
+# "bad_assertion" (the message names the option of the verifier or preset at fault).
+_ASSERTION_REASONS = frozenset(
+    {"not_an_assertion", "unknown_preset", "missing_extra", "insecure_algorithm", "bad_key_source"}
+)
+
+
+def _assertion(value: object) -> AssertionVerifier | None:
+    if value is None or isinstance(value, AssertionVerifier):
+        return value
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            "assertion must be an AssertionVerifier, a dict of its options or of a preset's "
+            f"({{'preset': 'pomerium', 'host': ...}}), or None; not {type(value).__name__}",
+            option="assertion",
+            reason="not_an_assertion",
+        )
+    try:
+        return verifier_from_options(value)
+    except ConfigurationError as error:
+        reason = error.reason if error.reason in _ASSERTION_REASONS else "bad_assertion"
+        raise ConfigurationError(f"assertion: {error}", option="assertion", reason=reason) from None
+
+
 def _policy_field(name: str) -> Callable[[Any], Any]:
     """Validates one ``ParsingPolicy`` field as ``ParsingPolicy`` does."""
 
@@ -245,6 +272,19 @@ OPTIONS: Mapping[str, Option[Any]] = MappingProxyType(
                 setting="SHARED_SECRET",
                 flag="--secret",
                 metavar="VALUE",
+            ),
+            Option(
+                "assertion",
+                "AssertionVerifier, dict, or None",
+                None,
+                "A signed identity assertion to verify (remote_identity.assertions): an "
+                "AssertionVerifier, a dict of its options, or {'preset': NAME, ...}. The identity "
+                "then comes only from its verified claims, every header of the scheme is "
+                "removed, and trusted_proxies, when set, must hold too.",
+                _assertion,
+                setting="ASSERTION",
+                # explain takes the token and the verifier's options as flags of their own.
+                flag=None,
             ),
         )
     }

@@ -2,8 +2,9 @@
 
 Every function here takes header values the way a WSGI server hands them over: PEP 3333
 "bytes-as-str", each character one byte of the wire value (latin-1). UTF-8 is recovered
-strictly; nothing is ever guessed. The character rules for names are in
-:mod:`remote_identity.names`.
+strictly; nothing is ever guessed. Once decoded and trimmed, every value goes through
+:mod:`remote_identity.fields`, the rules the claims of a signed assertion go through too
+(the character rules for names are in :mod:`remote_identity.names`).
 
 Parsing is pure: it logs nothing and changes nothing. A value dropped while the identity
 is kept (a malformed e-mail address) is returned in :attr:`ParseResult.dropped`; the
@@ -13,14 +14,13 @@ is kept (a malformed e-mail address) is returned in :attr:`ParseResult.dropped`;
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
-from typing import NamedTuple
 
-from .decoding import decode_encoded_words, decode_header_value, decode_utf8
+from .decoding import decode_encoded_words, decode_utf8
 from .errors import IdentityError
+from .fields import ParseResult, clean_email, clean_groups, clean_name, clean_username, email_field
 from .identity import Identity
-from .names import HTTP_WHITESPACE, check_identifier, check_text
+from .names import HTTP_WHITESPACE
 from .policy import DEFAULT_POLICY, ParsingPolicy
 from .schemes import HeaderScheme, environ_key, get_scheme
 
@@ -35,30 +35,9 @@ __all__ = [
 ]
 
 
-_EMAIL_LOCAL_FORBIDDEN = frozenset(' \t()<>[]\\,;:"@')
 # Caddy 2.6's forward_auth copies a header the auth response lacked as its own unexpanded
 # placeholder, e.g. "{http.reverse_proxy.header.Remote-User}". That means "not sent".
 _CADDY_PLACEHOLDER = re.compile(r"^\{http\.[^{}]*\}$")
-_DROPPABLE_EMAIL_REASONS = frozenset({"invalid_email", "too_long"})
-_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-class ParseResult(NamedTuple):
-    """What :func:`parse_headers` found.
-
-    Attributes:
-        identity: the ``Identity``, or ``None`` when nobody is signed in.
-        dropped: the errors of values left out while the identity was kept (an e-mail
-            address that is not one, under ``invalid_email="drop"``).
-    """
-
-    identity: Identity | None
-    dropped: tuple[IdentityError, ...] = ()
-
-
-def _check_length(text: str, header: str, limit: int) -> None:
-    if len(text) > limit:
-        raise IdentityError("too_long", header, f"at most {limit} characters, got {len(text)}")
 
 
 def _strip_prefix(text: str, header: str, prefix: str) -> str:
@@ -69,6 +48,12 @@ def _strip_prefix(text: str, header: str, prefix: str) -> str:
     return text[len(prefix) :].strip(HTTP_WHITESPACE)
 
 
+def _text(value: str, header: str, prefix: str) -> str:
+    """The text of a header value: decoded, trimmed, its prefix removed ("" for none)."""
+    text = decode_utf8(value, header).strip(HTTP_WHITESPACE)
+    return _strip_prefix(text, header, prefix) if text else text
+
+
 def parse_username(
     value: str,
     header: str = "Remote-User",
@@ -77,32 +62,15 @@ def parse_username(
     prefix: str = "",
 ) -> str | None:
     """The username in ``value``, or ``None`` when it is empty (no user signed in)."""
-    text = decode_utf8(value, header).strip(HTTP_WHITESPACE)
-    if not text:
-        return None
-    text = _strip_prefix(text, header, prefix)
-    if not text:
-        return None
-    text = check_identifier(text, header, allow_compatibility=policy.allow_compatibility_characters)
-    if "," in text:
-        raise IdentityError("multiple_values", header, "a single username without commas")
-    if policy.username_case == "lower":
-        # Lower-casing can leave a sequence NFC composes ("W" + U+030A becomes "w" +
-        # U+030A, which is "ẘ"), and lengthen a name ("İ" becomes "i̇"): both are handled
-        # on the final value.
-        text = unicodedata.normalize("NFC", text.lower())
-    _check_length(text, header, policy.max_username_length)
-    return text
+    text = _text(value, header, prefix)
+    return clean_username(text, header, policy) if text else None
 
 
 def parse_name(
     value: str, header: str = "Remote-Name", policy: ParsingPolicy = DEFAULT_POLICY
 ) -> str:
     """The display name in ``value`` (may be empty)."""
-    text = decode_header_value(value, header).strip(HTTP_WHITESPACE)
-    _check_length(text, header, policy.max_name_length)
-    check_text(text, header)
-    return text
+    return clean_name(decode_utf8(value, header), header, policy)
 
 
 def parse_email(
@@ -117,30 +85,8 @@ def parse_email(
     Raises ``IdentityError("invalid_email")`` for anything that is not one local part,
     one ``@`` and a domain that IDNA-encodes to valid host name labels.
     """
-    text = decode_utf8(value, header).strip(HTTP_WHITESPACE)
-    if not text:
-        return None
-    text = _strip_prefix(text, header, prefix)
-    if not text:
-        return None
-    _check_length(text, header, policy.max_email_length)
-    text = check_identifier(text, header, allow_compatibility=policy.allow_compatibility_characters)
-    local, at, domain = text.rpartition("@")
-    expected = "local@domain with one '@' and a valid domain"
-    if not at or not local or any(char in _EMAIL_LOCAL_FORBIDDEN for char in local):
-        raise IdentityError("invalid_email", header, expected)
-    domain = domain.lower()
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise IdentityError("invalid_email", header, expected) from None
-    labels = ascii_domain.split(".")
-    if len(ascii_domain) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):
-        raise IdentityError("invalid_email", header, expected)
-    email = f"{local}@{domain}"
-    # Lower-casing can lengthen the domain ("İ" becomes "i̇"): check the final value too.
-    _check_length(email, header, policy.max_email_length)
-    return email
+    text = _text(value, header, prefix)
+    return clean_email(text, header, policy) if text else None
 
 
 def parse_groups(
@@ -153,24 +99,13 @@ def parse_groups(
 ) -> tuple[str, ...]:
     """The group names in ``value``: split, trimmed, unquoted (when ``quote`` is set),
     empties dropped, duplicates removed."""
-    text = decode_utf8(value, header)
-    groups: dict[str, None] = {}
-    for part in text.split(separator):
+    parts = []
+    for part in decode_utf8(value, header).split(separator):
         group = part.strip(HTTP_WHITESPACE)
         if quote and len(group) >= 2 and group[0] == quote and group[-1] == quote:
             group = group[1:-1].strip(HTTP_WHITESPACE)
-        if group:
-            _check_length(group, header, policy.max_group_length)
-            group = check_identifier(
-                group, header, allow_compatibility=policy.allow_compatibility_characters
-            )
-            _check_length(group, header, policy.max_group_length)
-            groups[group] = None
-            if len(groups) > policy.max_groups:
-                raise IdentityError(
-                    "too_many_groups", header, f"at most {policy.max_groups} groups"
-                )
-    return tuple(groups)
+        parts.append(group)
+    return clean_groups(parts, header, policy)
 
 
 def _header(environ: Mapping[str, object], header: str, scheme: HeaderScheme) -> str | None:
@@ -213,14 +148,9 @@ def parse_headers(
     if scheme.email_header is not None:
         raw = _header(environ, scheme.email_header, scheme)
         if raw is not None:
-            try:
-                email = parse_email(raw, scheme.email_header, policy, prefix=scheme.value_prefix)
-            except IdentityError as exc:
-                # A malformed address is a directory problem, not an attack: keep the user
-                # signed in without it. Undecodable or look-alike characters still reject.
-                if policy.invalid_email == "reject" or exc.reason not in _DROPPABLE_EMAIL_REASONS:
-                    raise
-                dropped = (exc,)
+            text = _text(raw, scheme.email_header, scheme.value_prefix)
+            if text:
+                email, dropped = email_field(text, scheme.email_header, policy)
     if scheme.groups_header is not None:
         raw = _header(environ, scheme.groups_header, scheme)
         if raw is not None:

@@ -43,6 +43,11 @@ class HeaderScheme:
             (Tailscale Serve: ``=?utf-8?q?J=C3=B6rn?=``).
         extra_headers: other headers the proxy owns (signed assertions, user ids). They are
             not parsed, but they are stripped from untrusted peers like the others.
+        shared_addresses: the proxy reaches the application from addresses that other
+            customers of the same cloud share (Cloudflare's edge, Google's load
+            balancers): anyone can send these headers from a "trusted" address, so this
+            header mode is safe only behind a private tunnel. Such a proxy signs what it
+            sends: configure the signed assertion instead (``assertion=``).
         headers: every header of the scheme, in order (derived).
         environ_keys: the environ keys of ``headers`` (derived).
         parsed_headers: the headers the identity is parsed from, in order, each once
@@ -61,6 +66,7 @@ class HeaderScheme:
     value_prefix: str = ""
     value_encoding: str = ""
     extra_headers: tuple[str, ...] = ()
+    shared_addresses: bool = False
     headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     environ_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
     parsed_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -84,6 +90,8 @@ class HeaderScheme:
             check_header_name(header, f"HeaderScheme {self.name!r}: ")
         if not isinstance(self.group_separator, str) or not self.group_separator.strip():
             raise _error(f"HeaderScheme {self.name!r}: group_separator must be a non-blank string")
+        if not isinstance(self.shared_addresses, bool):
+            raise _error(f"HeaderScheme {self.name!r}: shared_addresses must be True or False")
         if self.value_encoding not in _ENCODINGS:
             raise _error(
                 f"HeaderScheme {self.name!r}: value_encoding must be one of "
@@ -194,12 +202,14 @@ PRESETS: Mapping[str, HeaderScheme] = MappingProxyType(
             email_header="X-Goog-Authenticated-User-Email",
             value_prefix="accounts.google.com:",
             extra_headers=("X-Goog-Authenticated-User-Id", "X-Goog-IAP-JWT-Assertion"),
+            shared_addresses=True,
         ),
         "cloudflare-access": HeaderScheme(
             name="cloudflare-access",
             user_headers=("Cf-Access-Authenticated-User-Email",),
             email_header="Cf-Access-Authenticated-User-Email",
             extra_headers=("Cf-Access-Jwt-Assertion",),
+            shared_addresses=True,
         ),
     }
 )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.core.checks import CheckMessage, Error, Warning
 
+from remote_identity.assertions import PRESETS as ASSERTION_PRESETS
+
 __all__ = ["CHECKS", "message"]
 
 _P = "REMOTE_IDENTITY_"
@@ -29,8 +31,10 @@ CHECKS: dict[str, tuple[str, str]] = {
         "List only the proxy's own addresses, not a whole network.",
     ),
     "E004": (
-        f"{_P}TRUSTED_PROXIES is empty while DEBUG is False: nobody can sign in.",
-        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host.',
+        f"{_P}TRUSTED_PROXIES is empty while DEBUG is False and {_P}ASSERTION is not set: "
+        "nobody can sign in.",
+        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host, or verify '
+        f"the proxy's signed assertion ({_P}ASSERTION).",
     ),
     "E005": (f"{_P}SCHEME is not usable: {{error}}", "Use a preset name or a HeaderScheme."),
     "E006": (
@@ -143,9 +147,38 @@ CHECKS: dict[str, tuple[str, str]] = {
         "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
         "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
     ),
+    "E060": (
+        f"{_P}ASSERTION must be a dict of the verifier's options, a dict naming a preset "
+        "and its parameters, or an AssertionVerifier; not {value!r}.",
+        'E.g. {{"preset": "pomerium", "host": "app.example.com"}}.',
+    ),
+    "E061": (
+        f"{_P}ASSERTION names an unknown preset: {{error}}",
+        f"Use one of {', '.join(ASSERTION_PRESETS)}, or the verifier's own options.",
+    ),
+    "E062": (
+        f"{_P}ASSERTION is set, but the jwt extra is not installed: no token can be verified.",
+        "pip install 'remote-identity[jwt]' (PyJWT and cryptography).",
+    ),
+    "E063": (
+        f"{_P}ASSERTION allows an algorithm anyone can forge: {{error}}",
+        "List only the proxy's public-key algorithm, e.g. ES256 or RS256.",
+    ),
+    "E064": (
+        f"{_P}ASSERTION has no usable key source: {{error}}",
+        "Give exactly one of jwks_url (https, or http to a loopback address), jwks, "
+        "jwks_file, pem_map_url or pem_key_base_url; the presets set one.",
+    ),
+    "E065": (
+        f"{_P}ASSERTION is not usable: {{error}}",
+        "See the verifier's options and the presets' parameters in the signed assertions "
+        "documentation.",
+    ),
     "W001": (
-        f"{_P}TRUSTED_PROXIES is empty: nobody can sign in from the proxy's identity.",
-        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host.',
+        f"{_P}TRUSTED_PROXIES is empty and {_P}ASSERTION is not set: nobody can sign in "
+        "from the proxy's identity.",
+        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host, or verify '
+        f"the proxy's signed assertion ({_P}ASSERTION).",
     ),
     "W002": (
         "CsrfViewMiddleware comes after the remote identity middleware: the CSRF token "
@@ -164,6 +197,21 @@ CHECKS: dict[str, tuple[str, str]] = {
         "X-Forwarded-For (a client on the proxy's host).",
         "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
         "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
+    ),
+    "W020": (
+        f"{_P}TRUSTED_PROXIES is empty while {_P}ASSERTION is set: the signed assertion "
+        "alone decides, from any peer. A valid token copied from a log or a proxy works "
+        "from anywhere until it expires.",
+        "List the proxy's own addresses when you know them (both must then hold). Behind a "
+        "cloud proxy whose addresses others share, add remote_identity.W020 to "
+        "SILENCED_SYSTEM_CHECKS.",
+    ),
+    "W021": (
+        f"{_P}SCHEME is {{value!r}}, whose proxy reaches the application from addresses "
+        "that other customers of the same cloud share: anyone can send these headers from "
+        "a trusted address. This header mode is safe only behind a private tunnel.",
+        f"Verify the proxy's signed assertion instead: {_P}ASSERTION = "
+        '{{"preset": "{value}", ...}}.',
     ),
 }
 

@@ -32,6 +32,7 @@ from remote_identity import (
     ParsingPolicy,
     RemoteIdentityError,
     TrustedProxies,
+    get_scheme,
 )
 from remote_identity.options import POLICY_OPTIONS, problems
 from remote_identity.peer import proxy_fix_layers
@@ -71,6 +72,12 @@ GATE_CHECK_IDS: dict[tuple[str, str], str] = {
     ("on_untrusted", "not_a_choice"): "E009",
     ("on_invalid", "not_a_choice"): "E010",
     ("username_case", "not_a_choice"): "E011",
+    ("assertion", "not_an_assertion"): "E060",
+    ("assertion", "unknown_preset"): "E061",
+    ("assertion", "missing_extra"): "E062",
+    ("assertion", "insecure_algorithm"): "E063",
+    ("assertion", "bad_key_source"): "E064",
+    ("assertion", "bad_assertion"): "E065",
 }
 _BOOLEANS = (("E012", "CREATE_UNKNOWN_USER"), ("E019", "CREATE_GROUPS"))
 
@@ -120,11 +127,17 @@ def _check_trust() -> Messages:
     except ConfigurationError as error:
         errors.append(error)
     found = [_gate_message(error, values) for error in errors]
+    signed = values["assertion"] is not None
+    if not signed and not any(error.option == "scheme" for error in errors):
+        scheme = get_scheme(values["scheme"])
+        if scheme.shared_addresses:
+            found.append(message("W021", value=scheme.name))
     if any(error.option == "trusted_proxies" for error in errors):
         return found
     proxies = TrustedProxies(values["trusted_proxies"])
     if not proxies:
-        found.append(message("W001" if settings.DEBUG else "E004"))
+        # Header mode trusts nobody then; signed mode believes a valid token from anyone.
+        found.append(message("W020" if signed else "W001" if settings.DEBUG else "E004"))
     found.extend(message("W004", value=network) for network in proxies.container_networks)
     return found
 

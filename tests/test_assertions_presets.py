@@ -24,6 +24,7 @@ from remote_identity.assertions import (
     teleport,
     verifier_from_options,
 )
+from remote_identity.schemes import PRESETS as SCHEMES
 from tests.assertion_support.keyserver import KeyServer
 from tests.assertion_support.signing import alb_token, b64, ec_key, hmac_token, jwks, rsa_key
 
@@ -628,6 +629,94 @@ def test_oidc_other_header() -> None:
 def test_preset_parameters(factory: Any, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         factory(**options)
+
+
+# -- the headers each proxy sends unsigned ------------------------------------------------
+
+AUD_TAG = "a" * 64
+UNSIGNED = [
+    pytest.param(
+        pomerium,
+        {"host": "app.example.com"},
+        tuple(f"X-Pomerium-Claim-{c}" for c in ("Sub", "User", "Email", "Name", "Groups")),
+        id="pomerium",
+    ),
+    pytest.param(
+        cloudflare_access,
+        {"team_domain": "t.cloudflareaccess.com", "audience": AUD_TAG},
+        ("Cf-Access-Authenticated-User-Email",),
+        id="cloudflare-access",
+    ),
+    pytest.param(
+        google_iap,
+        {"audience": "/projects/1/apps/app"},
+        ("X-Goog-Authenticated-User-Email", "X-Goog-Authenticated-User-Id"),
+        id="google-iap",
+    ),
+    pytest.param(
+        aws_alb,
+        {
+            "arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
+            "loadbalancer/app/my-alb/50dc6c495c0c9188",
+            "issuer": "https://idp.example",
+        },
+        ("X-Amzn-Oidc-Identity", "X-Amzn-Oidc-Accesstoken"),
+        id="aws-alb",
+    ),
+    pytest.param(
+        authentik,
+        {"base_url": "https://auth.example.com", "slug": "wiki", "client_id": "c"},
+        tuple(h for h in SCHEMES["authentik"].headers if h != "X-authentik-jwt"),
+        id="authentik",
+    ),
+    pytest.param(
+        teleport,
+        {"proxy": "t.example.com", "cluster_name": "c", "app_uri": "u"},
+        (),
+        id="teleport",
+    ),
+    pytest.param(
+        oidc,
+        {"issuer": "i", "client_id": "c", "jwks_url": "https://i.example/j"},
+        (*SCHEMES["oauth2-proxy"].headers, *SCHEMES["oauth2-proxy-auth-request"].headers),
+        id="oidc",
+    ),
+]
+
+
+@pytest.mark.parametrize(("factory", "parameters", "expected"), UNSIGNED)
+def test_each_preset_names_its_proxys_unsigned_headers(
+    factory: Any, parameters: dict[str, Any], expected: tuple[str, ...]
+) -> None:
+    assert factory(**parameters).unsigned_headers == expected
+    more = factory(**parameters, unsigned_headers=["X-Mine"])
+    assert more.unsigned_headers == (*expected, "X-Mine")
+
+
+def test_unsigned_headers_of_a_preset_must_be_a_list() -> None:
+    with pytest.raises(ConfigurationError, match="unsigned_headers must be a list"):
+        pomerium(host="app.example.com", unsigned_headers="X-Mine")
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "reason"),
+    [
+        pytest.param(["pomerium"], "assertion", "not_an_assertion", id="not-a-dict"),
+        pytest.param({"preset": "nginx"}, "preset", "unknown_preset", id="unknown-preset"),
+        pytest.param(
+            {"preset": "authentik", "base_url": "http://a.example", "slug": "s", "client_id": "c"},
+            "base_url",
+            "bad_assertion",
+            id="authentik-base-url",
+        ),
+    ],
+)
+def test_verifier_from_options_errors_carry_a_reason(
+    options: object, option: str, reason: str
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        verifier_from_options(options)
+    assert (info.value.option, info.value.reason) == (option, reason)
 
 
 # -- settings: plain values -------------------------------------------------------------------

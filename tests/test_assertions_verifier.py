@@ -133,6 +133,15 @@ JWKS_OK = {"keys": [EC.jwk()]}
         pytest.param({"keys_ttl": 0}, "keys_ttl must be between", id="ttl-zero"),
         pytest.param({"refetch_cooldown": -1}, "refetch_cooldown must be", id="cooldown-negative"),
         pytest.param({"token_cache_size": -1}, "token_cache_size must be", id="cache-negative"),
+        pytest.param({"unsigned_headers": "X-User"}, "must be a list", id="unsigned-str"),
+        pytest.param(
+            {"unsigned_headers": ["X_User"]}, r"unsigned_headers\[0\]: 'X_User'", id="unsigned-name"
+        ),
+        pytest.param(
+            {"unsigned_headers": ["x-test-assertion"]},
+            "the header of the token itself",
+            id="unsigned-token-header",
+        ),
     ],
 )
 def test_construction_refuses(options: dict[str, Any], message: str) -> None:
@@ -160,6 +169,44 @@ def test_keyword_names_are_the_contract() -> None:
         "AssertionVerifier(header='X-Test-Assertion', issuer='https://issuer.example', "
         "audience=['app', 'other'], algorithms=['ES256'], keys='the configured jwks')"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "reason"),
+    [
+        pytest.param({"algorithms": ["none"]}, "algorithms", "insecure_algorithm", id="none"),
+        pytest.param({"algorithms": ["HS256"]}, "algorithms", "insecure_algorithm", id="hmac"),
+        pytest.param({"jwks": None}, "jwks_url", "bad_key_source", id="no-key-source"),
+        pytest.param({"jwks": {"keys": []}}, "jwks", "bad_key_source", id="empty-jwks"),
+        pytest.param({"jwks": ()}, "jwks", "bad_key_source", id="jwks-tuple"),
+        pytest.param({"jwks": None, "jwks_file": 3}, "jwks_file", "bad_key_source", id="file"),
+        pytest.param(
+            {"jwks": None, "jwks_url": "http://keys.example/j"},
+            "jwks_url",
+            "bad_key_source",
+            id="http",
+        ),
+        pytest.param(
+            {"jwks": None, "pem_key_base_url": "https://k.example/k?x"},
+            "pem_key_base_url",
+            "bad_key_source",
+            id="query",
+        ),
+        pytest.param({"leeway": -1}, None, None, id="others-say-it-in-words"),
+    ],
+)
+def test_construction_errors_carry_a_reason(
+    options: dict[str, Any], option: str | None, reason: str | None
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        make(**options)
+    assert (info.value.option, info.value.reason) == (option, reason)
+
+
+def test_unsigned_headers() -> None:
+    verifier = make(unsigned_headers=["X-User", "X-Email", "x-user"])
+    assert verifier.unsigned_headers == ("X-User", "X-Email", "x-user")
+    assert make().unsigned_headers == ()
 
 
 def test_jwks_file_is_read_at_construction(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from remote_identity import HeaderScheme
+from remote_identity.assertions import pomerium
 from remote_identity.errors import CONFIGURATION_REASONS
 from remote_identity.options import OPTIONS, POLICY_OPTIONS
 from remote_identity_django.check_ids import CHECKS, message
@@ -24,6 +26,14 @@ OURS = "remote_identity_django.middleware.RemoteIdentityMiddleware"
 PERSISTENT = "remote_identity_django.middleware.PersistentRemoteIdentityMiddleware"
 DELETE = object()
 STACKS = "tests.djangoapp.wsgi_stacks"
+POMERIUM = {"preset": "pomerium", "host": "app.example.com"}
+PLAIN = {
+    "header": "X-Assertion",
+    "issuer": "https://issuer.example",
+    "audience": "app",
+    "algorithms": ["ES256"],
+    "jwks_url": "https://issuer.example/jwks",
+}
 
 
 def ids(settings, overrides: dict[str, Any]) -> list[str]:
@@ -100,6 +110,51 @@ CASES = [
         {f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": "s" * 16 + "\n"},
         ["E035"],
         "padded-secret",
+    ),
+    # signed assertions
+    ({f"{P}ASSERTION": POMERIUM}, [], "assertion-preset"),
+    ({f"{P}ASSERTION": PLAIN}, [], "assertion-options"),
+    ({f"{P}ASSERTION": pomerium(host="app.example.com")}, [], "assertion-verifier"),
+    ({f"{P}ASSERTION": "pomerium"}, ["E060"], "assertion-string"),
+    ({f"{P}ASSERTION": [POMERIUM]}, ["E060"], "assertion-list"),
+    ({f"{P}ASSERTION": {**POMERIUM, "preset": "pomerum"}}, ["E061"], "assertion-unknown-preset"),
+    ({f"{P}ASSERTION": {**PLAIN, "algorithms": ["HS256"]}}, ["E063"], "assertion-hmac"),
+    ({f"{P}ASSERTION": {**PLAIN, "algorithms": ["none"]}}, ["E063"], "assertion-none"),
+    ({f"{P}ASSERTION": {**PLAIN, "jwks_url": None}}, ["E064"], "assertion-no-keys"),
+    (
+        {f"{P}ASSERTION": {**PLAIN, "jwks_url": "http://keys.example.com/jwks"}},
+        ["E064"],
+        "assertion-plain-http-keys",
+    ),
+    (
+        {f"{P}ASSERTION": {**PLAIN, "jwks": {"keys": "none"}}},
+        ["E064"],
+        "assertion-two-key-sources",
+    ),
+    ({f"{P}ASSERTION": {"preset": "pomerium"}}, ["E065"], "assertion-missing-parameter"),
+    ({f"{P}ASSERTION": {**POMERIUM, "host": "app example"}}, ["E065"], "assertion-bad-host"),
+    ({f"{P}ASSERTION": {**PLAIN, "audience": []}}, ["E065"], "assertion-no-audience"),
+    ({f"{P}ASSERTION": {**PLAIN, "colour": "blue"}}, ["E065"], "assertion-unknown-option"),
+    ({f"{P}ASSERTION": POMERIUM, f"{P}TRUSTED_PROXIES": []}, ["W020"], "signature-only"),
+    (
+        {f"{P}ASSERTION": POMERIUM, f"{P}TRUSTED_PROXIES": [], "DEBUG": True},
+        ["W020"],
+        "signature-only-debug",
+    ),
+    (
+        {f"{P}ASSERTION": {"preset": "pomerum"}, f"{P}TRUSTED_PROXIES": []},
+        ["E061", "W020"],
+        "bad-assertion-without-proxies",
+    ),
+    ({f"{P}SCHEME": "cloudflare-access"}, ["W021"], "cloudflare-header-mode"),
+    ({f"{P}SCHEME": "google-iap"}, ["W021"], "google-iap-header-mode"),
+    (
+        {
+            f"{P}SCHEME": "google-iap",
+            f"{P}ASSERTION": {"preset": "google-iap", "audience": "/projects/1/apps/app"},
+        },
+        [],
+        "google-iap-signed",
     ),
     # choices
     ({f"{P}ON_UNTRUSTED": "drop"}, ["E009"], "on-untrusted"),
@@ -220,10 +275,31 @@ def test_check_ids(settings, overrides, expected) -> None:
 
 
 def test_every_id_is_exercised_and_documented() -> None:
-    exercised = {check_id for _, expected, _ in CASES for check_id in expected} | {"E027"}
+    exercised = {check_id for _, expected, _ in CASES for check_id in expected}
+    exercised |= {"E027", "E062"}
     assert exercised == set(CHECKS)
     text = (Path(__file__).resolve().parents[1] / "docs" / "django.md").read_text("utf-8")
     assert [check_id for check_id in CHECKS if f"remote_identity.{check_id}" not in text] == []
+
+
+def test_an_assertion_without_the_jwt_extra(settings, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "remote_identity.assertions._backend", None)
+    assert ids(settings, {}) == []  # header mode needs no extra
+    assert ids(settings, {f"{P}ASSERTION": POMERIUM}) == ["remote_identity.E062"]
+
+
+def test_the_verifiers_message_is_shown(settings) -> None:
+    settings.REMOTE_IDENTITY_ASSERTION = {**PLAIN, "algorithms": ["HS256"]}
+    (error,) = [m for m in checks.run_checks() if m.id == "remote_identity.E063"]
+    assert "HS256 is an HMAC algorithm" in error.msg
+    assert error.msg.startswith(f"{P}ASSERTION allows an algorithm anyone can forge")
+
+
+def test_the_cloud_scheme_warning_names_its_preset(settings) -> None:
+    settings.REMOTE_IDENTITY_SCHEME = "cloudflare-access"
+    (warning,) = [m for m in checks.run_checks() if m.id == "remote_identity.W021"]
+    assert "'cloudflare-access'" in warning.msg
+    assert '{"preset": "cloudflare-access", ...}' in warning.hint
 
 
 def test_mirroring_needs_a_groups_relation(settings, monkeypatch) -> None:

@@ -34,6 +34,7 @@ DEFAULTS = {
     "ON_UNTRUSTED": "strip",
     "ON_INVALID": "reject",
     "USERNAME_CASE": "preserve",
+    "ASSERTION": None,
     "CREATE_UNKNOWN_USER": True,
     "USER_ATTR_MAP": DEFAULT_USER_ATTR_MAP,
     "MIRROR_GROUPS": True,
@@ -81,6 +82,7 @@ def test_bad_settings_raise_when_the_gate_is_built(settings) -> None:
 
 def test_gate_options_are_the_wsgi_middlewares_arguments() -> None:
     assert sorted(gate_options()) == [
+        "assertion",
         "on_invalid",
         "on_untrusted",
         "policy",

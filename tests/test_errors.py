@@ -64,6 +64,12 @@ STABLE_CONFIGURATION_REASONS = [
     "whitespace",
     "bad_header_name",
     "bad_scheme",
+    "not_an_assertion",
+    "unknown_preset",
+    "missing_extra",
+    "insecure_algorithm",
+    "bad_key_source",
+    "bad_assertion",
 ]
 
 

@@ -66,6 +66,7 @@ def test_flags_and_settings_are_unique() -> None:
         "ON_INVALID",
         "SHARED_SECRET_HEADER",
         "SHARED_SECRET",
+        "ASSERTION",
         "USERNAME_CASE",
     ]
 

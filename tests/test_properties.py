@@ -32,8 +32,8 @@ from remote_identity import (
     parse_identity,
 )
 from remote_identity.cli import build_environ, main
+from remote_identity.decoding import decode_header_value
 from remote_identity.parsing import (
-    decode_header_value,
     parse_email,
     parse_groups,
     parse_name,

@@ -39,6 +39,16 @@ def test_preset_names() -> None:
     ]
 
 
+def test_only_the_cloud_presets_come_from_shared_addresses() -> None:
+    """Their headers from a "trusted" address prove nothing: anyone on the same cloud
+    sends from there. Each of them has a signed-assertion preset of the same name."""
+    from remote_identity.assertions import PRESETS as SIGNED
+
+    shared = sorted(name for name, scheme in PRESETS.items() if scheme.shared_addresses)
+    assert shared == ["cloudflare-access", "google-iap"]
+    assert set(shared) <= set(SIGNED)
+
+
 def test_presets_are_read_only() -> None:
     with pytest.raises(TypeError):
         PRESETS["mine"] = PRESETS["authelia"]  # type: ignore[index]
@@ -332,6 +342,11 @@ def test_scheme_is_frozen_and_comparable() -> None:
             {"user_headers": ("X-User",), "group_separator": None},
             "group_separator must be a non-blank string",
             id="none-separator",
+        ),
+        pytest.param(
+            {"user_headers": ("X-User",), "shared_addresses": "yes"},
+            "shared_addresses must be True or False",
+            id="shared-addresses",
         ),
         pytest.param(
             {"user_headers": ("X-User",), "value_encoding": "base64"},

@@ -9,18 +9,20 @@ fixed when the verifier is built.
 
 from __future__ import annotations
 
-import http.client
+import functools
 import ipaddress
 import os
 import re
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import http.client
+    import urllib.request
 
 __all__ = ["MAX_DOCUMENT_BYTES", "FetchError", "Fetched", "check_url", "fetch_url", "read_file"]
 
@@ -58,36 +60,44 @@ class FetchError(Exception):
         self.status = status
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx then surfaces as an HTTPError
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """The opener that never follows a redirect (imported and built on the first fetch:
+    ``import remote_identity`` does not pay for the HTTP client)."""
+    import urllib.request
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # a 3xx then surfaces as an HTTPError
+
+    return urllib.request.build_opener(NoRedirects())
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects())
-
-
-def check_url(url: object, option: str) -> str:
-    """``url`` if keys may be fetched from it, else ``ConfigurationError``.
+def check_url(url: object, option: str, reason: str = "bad_key_source") -> str:
+    """``url`` if keys may be fetched from it, else ``ConfigurationError`` (with ``option``
+    and ``reason``).
 
     HTTPS only, except plain HTTP to a loopback address (development and tests); no
     credentials, no fragment.
     """
+
+    def error(message: str) -> ConfigurationError:
+        return ConfigurationError(message, option=option, reason=reason)
+
     if not isinstance(url, str) or not url:
-        raise ConfigurationError(f"{option} must be a URL string, not {url!r}")
+        raise error(f"{option} must be a URL string, not {url!r}")
     try:
         parts = urlsplit(url)
         host = parts.hostname
         _ = parts.port  # raises ValueError for a malformed port
     except ValueError:
-        raise ConfigurationError(f"{option}: {url!r} is not a valid URL") from None
+        raise error(f"{option}: {url!r} is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not host:
-        raise ConfigurationError(f"{option}: {url!r} must be an https:// URL")
+        raise error(f"{option}: {url!r} must be an https:// URL")
     if parts.scheme == "http" and not _is_loopback(host):
-        raise ConfigurationError(
-            f"{option}: {url!r} must use https:// (plain http only to a loopback address)"
-        )
+        raise error(f"{option}: {url!r} must use https:// (plain http only to a loopback address)")
     if parts.username is not None or parts.password is not None or parts.fragment:
-        raise ConfigurationError(f"{option}: {url!r} must not contain credentials or a fragment")
+        raise error(f"{option}: {url!r} must not contain credentials or a fragment")
     return url
 
 
@@ -112,12 +122,16 @@ def max_age(cache_control: str | None) -> float | None:
 
 def fetch_url(url: str, timeout: float, max_bytes: int = MAX_DOCUMENT_BYTES) -> Fetched:
     """GET ``url``; ``FetchError`` for anything but a 200 with a body of sane size."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
     deadline = time.monotonic() + 2 * timeout
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked by check_url)
         url, headers={"Accept": "application/json, */*", "User-Agent": _USER_AGENT}
     )
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _opener().open(request, timeout=timeout) as response:
             if response.status != 200:
                 raise FetchError(f"HTTP {response.status}", status=response.status)
             body = _read(response, deadline, max_bytes)

@@ -16,6 +16,7 @@ __all__ = [
     "check_names",
     "check_number",
     "check_text",
+    "check_unsigned_headers",
 ]
 
 #: The public-key JWS algorithms a verifier may allow (RFC 7518 and RFC 8037).
@@ -41,17 +42,28 @@ def check_text(option: str, value: object) -> str:
     return value
 
 
-def check_header(value: object) -> str:
+def check_header(value: object, option: str = "header") -> str:
     """A request header name that every WSGI and ASGI server passes through."""
-    header = check_text("header", value)
+    header = check_text(option, value)
     try:
         HeaderScheme(name="assertion", user_headers=(header,))
     except ConfigurationError:
         raise ConfigurationError(
-            f"header: {header!r} is not a valid header name "
+            f"{option}: {header!r} is not a valid header name "
             "(letters, digits and hyphens; underscores are not portable)"
         ) from None
     return header
+
+
+def check_unsigned_headers(value: object, header: str) -> tuple[str, ...]:
+    """A list of header names, none of them the token's own ``header``."""
+    names = check_names("unsigned_headers", value, allow_empty=True)
+    checked = tuple(
+        dict.fromkeys(check_header(name, f"unsigned_headers[{i}]") for i, name in enumerate(names))
+    )
+    if any(name.lower() == header.lower() for name in checked):
+        raise ConfigurationError(f"unsigned_headers: {header!r} is the header of the token itself")
+    return checked
 
 
 def check_names(option: str, value: object, *, allow_empty: bool) -> tuple[str, ...]:
@@ -79,13 +91,17 @@ def check_algorithms(value: object) -> tuple[str, ...]:
     for algorithm in algorithms:
         if algorithm.lower() == "none":
             raise ConfigurationError(
-                "algorithms: 'none' means an unsigned token, which anyone can forge"
+                "algorithms: 'none' means an unsigned token, which anyone can forge",
+                option="algorithms",
+                reason="insecure_algorithm",
             )
         if algorithm.upper() in _HMAC:
             raise ConfigurationError(
                 f"algorithms: {algorithm} is an HMAC algorithm; with public keys, anyone "
                 "holding the key could sign (algorithm confusion). Use the proxy's "
-                "public-key algorithm, e.g. ES256 or RS256"
+                "public-key algorithm, e.g. ES256 or RS256",
+                option="algorithms",
+                reason="insecure_algorithm",
             )
         if algorithm not in SUPPORTED_ALGORITHMS:
             raise ConfigurationError(

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..errors import ConfigurationError
+from ..schemes import PRESETS as SCHEMES
 from .fetch import check_url
 from .options import check_audience, check_text
 from .verifier import AssertionVerifier
@@ -51,6 +52,24 @@ _ALB_ARN = re.compile(
 )
 _SLUG = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _VERIFIER_OPTIONS = frozenset(inspect.signature(AssertionVerifier).parameters)
+# Pomerium's JWT claim headers in their default form, X-Pomerium-Claim-<Name>; names an
+# operator chose with jwt_claims_headers go in unsigned_headers.
+_POMERIUM_CLAIM_HEADERS = tuple(
+    f"X-Pomerium-Claim-{claim}" for claim in ("Sub", "User", "Email", "Name", "Groups")
+)
+_ALB_UNSIGNED = ("X-Amzn-Oidc-Identity", "X-Amzn-Oidc-Accesstoken")
+
+
+def _unsigned(*schemes: str) -> tuple[str, ...]:
+    """The headers of the header schemes ``schemes`` but the signed ones: what the same
+    proxy sends without a signature."""
+    signed = {"x-goog-iap-jwt-assertion", "cf-access-jwt-assertion", "x-authentik-jwt"}
+    return tuple(
+        header
+        for name in schemes
+        for header in SCHEMES[name].headers
+        if header.lower() not in signed
+    )
 
 
 def _host(option: str, value: object, *, port: bool = False) -> str:
@@ -73,9 +92,11 @@ def _build(
     owned: Mapping[str, Any],
     options: Mapping[str, Any],
     claims: Mapping[str, str | None] | None = None,
+    unsigned: Sequence[str] = (),
 ) -> AssertionVerifier:
     """The verifier with the preset's ``owned`` options, its default ``claims`` map laid
-    under the caller's, and the caller's other ``options``."""
+    under the caller's, its ``unsigned`` headers before the caller's, and the caller's
+    other ``options``."""
     clash = sorted(set(options) & set(owned))
     if clash:
         raise ConfigurationError(f"the {preset} preset sets {', '.join(clash)} itself")
@@ -89,6 +110,9 @@ def _build(
     given = options.get("claims")
     if claims is not None and (given is None or isinstance(given, Mapping)):
         merged["claims"] = {**claims, **(given or {})}
+    extra = options.get("unsigned_headers", ())
+    if isinstance(extra, (list, tuple)):  # anything else: the verifier says what is wrong
+        merged["unsigned_headers"] = [*unsigned, *extra]
     return AssertionVerifier(**merged)
 
 
@@ -114,6 +138,10 @@ def pomerium(
     Claims: ``sub`` (the identity provider's user id) is the username by default; pass
     ``claims={"username": "email"}`` to use the e-mail address. ``name``, ``email`` and
     ``groups`` are read as they are.
+
+    Unsigned headers (removed by the identity gate): ``X-Pomerium-Claim-Sub``, ``-User``,
+    ``-Email``, ``-Name`` and ``-Groups``; add custom ``jwt_claims_headers`` names with
+    ``unsigned_headers=``.
     """
     name = _host("host", host)
     if issuer_format not in ("hostOnly", "uri"):
@@ -127,7 +155,7 @@ def pomerium(
         "algorithms": algorithms,
         "jwks_url": jwks_url or f"https://{name}/.well-known/pomerium/jwks.json",
     }
-    return _build("pomerium", owned, options)
+    return _build("pomerium", owned, options, unsigned=_POMERIUM_CLAIM_HEADERS)
 
 
 def cloudflare_access(
@@ -148,6 +176,8 @@ def cloudflare_access(
 
     Claims: the username is the ``email`` claim. Service tokens carry no ``email`` and
     are refused (``assertion_claims``); groups are not in the token.
+
+    Unsigned headers (removed by the identity gate): ``Cf-Access-Authenticated-User-Email``.
     """
     domain = _host("team_domain", team_domain)
     tags = check_audience(audience)
@@ -165,7 +195,11 @@ def cloudflare_access(
         "jwks_url": jwks_url or f"https://{domain}/cdn-cgi/access/certs",
     }
     return _build(
-        "cloudflare-access", owned, options, {"username": "email", "name": None, "groups": None}
+        "cloudflare-access",
+        owned,
+        options,
+        {"username": "email", "name": None, "groups": None},
+        _unsigned("cloudflare-access"),
     )
 
 
@@ -182,6 +216,9 @@ def google_iap(
 
     Claims: the username is the ``email`` claim (the ``sub`` is
     ``accounts.google.com:<numeric id>``); ``hd`` is in ``claims`` for Workspace domains.
+
+    Unsigned headers (removed by the identity gate): ``X-Goog-Authenticated-User-Email``
+    and ``X-Goog-Authenticated-User-Id``.
     """
     audiences = check_audience(audience)
     for value in audiences:
@@ -198,7 +235,13 @@ def google_iap(
         "algorithms": ["ES256"],
         "pem_map_url": pem_map_url,
     }
-    return _build("google-iap", owned, options, {"username": "email", "name": None, "groups": None})
+    return _build(
+        "google-iap",
+        owned,
+        options,
+        {"username": "email", "name": None, "groups": None},
+        _unsigned("google-iap"),
+    )
 
 
 def aws_alb(
@@ -220,6 +263,9 @@ def aws_alb(
             (the region of the ARN); the token's ``kid`` is appended as one path segment.
 
     Claims: the payload is the identity provider's user info; the username is ``email``.
+
+    Unsigned headers (removed by the identity gate): ``x-amzn-oidc-identity`` and
+    ``x-amzn-oidc-accesstoken``.
     """
     arns = check_audience(arn, "arn")
     regions: set[tuple[str, str]] = set()
@@ -255,7 +301,7 @@ def aws_alb(
         "profile": "aws-alb",
         "client_id": client_id,
     }
-    return _build("aws-alb", owned, options, {"username": "email", "groups": None})
+    return _build("aws-alb", owned, options, {"username": "email", "groups": None}, _ALB_UNSIGNED)
 
 
 def authentik(
@@ -282,8 +328,11 @@ def authentik(
             a token signed with the client secret (HS256) is refused.
 
     Claims: ``preferred_username`` is the username (the ``X-authentik-username`` value).
+
+    Unsigned headers (removed by the identity gate): every other ``X-authentik-*`` header
+    of the ``authentik`` header scheme.
     """
-    base = check_url(base_url, "base_url").rstrip("/")
+    base = check_url(base_url, "base_url", "bad_assertion").rstrip("/")
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise ConfigurationError(
             f"slug must be an application slug (letters, digits, - and _), not {slug!r}"
@@ -295,7 +344,9 @@ def authentik(
         "algorithms": algorithms,
         "jwks_url": jwks_url or f"{base}/application/o/{slug}/jwks/",
     }
-    return _build("authentik", owned, options, {"username": "preferred_username"})
+    return _build(
+        "authentik", owned, options, {"username": "preferred_username"}, _unsigned("authentik")
+    )
 
 
 def teleport(
@@ -357,6 +408,10 @@ def oidc(
 
     Claims: the default map (``sub``, ``email``, ``name``, ``groups``). An id_token
     expires: the proxy must refresh it, or requests are refused once it has.
+
+    Unsigned headers (removed by the identity gate): oauth2-proxy's ``X-Forwarded-User``,
+    ``-Email``, ``-Groups``, ``-Preferred-Username``, ``-Access-Token`` and their
+    ``X-Auth-Request-*`` forms.
     """
     check_text("header", header)
     owned = {
@@ -367,7 +422,9 @@ def oidc(
         "jwks_url": jwks_url,
         "bearer": header.lower() == "authorization" if bearer is None else bearer,
     }
-    return _build("oidc", owned, options)
+    return _build(
+        "oidc", owned, options, unsigned=_unsigned("oauth2-proxy", "oauth2-proxy-auth-request")
+    )
 
 
 #: The presets by name, for settings: ``{"preset": "pomerium", "host": "..."}``.
@@ -388,7 +445,11 @@ def verifier_from_options(options: object) -> AssertionVerifier:
     """A verifier from plain values: ``AssertionVerifier``'s options, or a ``"preset"``
     name with that preset's parameters. ``ConfigurationError`` for anything else."""
     if not isinstance(options, Mapping):
-        raise ConfigurationError(f"assertion options must be a dict, not {type(options).__name__}")
+        raise ConfigurationError(
+            f"assertion options must be a dict, not {type(options).__name__}",
+            option="assertion",
+            reason="not_an_assertion",
+        )
     values = dict(options)
     name = values.pop("preset", None)
     if name is None:
@@ -397,7 +458,9 @@ def verifier_from_options(options: object) -> AssertionVerifier:
         factory = PRESETS[name]
     else:
         raise ConfigurationError(
-            f"unknown assertion preset {name!r}; expected one of {', '.join(PRESETS)}"
+            f"unknown assertion preset {name!r}; expected one of {', '.join(PRESETS)}",
+            option="preset",
+            reason="unknown_preset",
         )
     try:
         inspect.signature(factory).bind(**values)

@@ -22,6 +22,7 @@ from .options import (
     check_names,
     check_number,
     check_text,
+    check_unsigned_headers,
 )
 from .sources import KeyLookupError, KeySource, PerKidKeys, RefreshingKeys, StaticKeys
 from .tokencache import TokenCache
@@ -37,7 +38,11 @@ def _require_backend() -> None:
     try:
         importlib.import_module("remote_identity.assertions._backend")
     except ImportError as error:
-        raise ConfigurationError(_EXTRA) from error
+        raise ConfigurationError(_EXTRA, option="assertion", reason="missing_extra") from error
+
+
+def _source_error(option: str, message: str) -> ConfigurationError:
+    return ConfigurationError(message, option=option, reason="bad_key_source")
 
 
 class AssertionVerifier:
@@ -75,6 +80,10 @@ class AssertionVerifier:
         bearer: the header value is ``Bearer <token>`` (``Authorization``).
         required_claims: claims that must be present besides ``exp`` (always required
             for ``"jwt"``), e.g. ``["iat"]``.
+        unsigned_headers: the headers the signing proxy sends beside the token without a
+            signature (Cloudflare's ``Cf-Access-Authenticated-User-Email``). The identity
+            gate removes them from every request, so the application cannot read an
+            unsigned copy of the identity; the presets list their proxy's.
         max_token_bytes: longer header values are refused before any decoding.
         fetch_timeout: seconds per network operation of a key fetch (twice that in all).
         keys_ttl: seconds keys are used before they are fetched again (a shorter
@@ -114,6 +123,7 @@ class AssertionVerifier:
         client_id: str | None = None,
         bearer: bool = False,
         required_claims: Sequence[str] = (),
+        unsigned_headers: Sequence[str] = (),
         max_token_bytes: int = 16384,  # room for ALB's user-info tokens; others are ~1 KB
         fetch_timeout: float = 2.0,  # seconds; a key server slower than that is down
         keys_ttl: float = 3600.0,  # seconds; Cloudflare keeps a rotated key valid 7 days
@@ -141,6 +151,7 @@ class AssertionVerifier:
         self.required_claims = tuple(
             dict.fromkeys(required if profile == "aws-alb" else ("exp", *required))
         )
+        self.unsigned_headers = check_unsigned_headers(unsigned_headers, self.header)
         self.max_token_bytes = int(
             check_number(
                 "max_token_bytes", max_token_bytes, minimum=256, maximum=65536, integer=True
@@ -179,9 +190,10 @@ class AssertionVerifier:
     def _key_source(self, **sources: Any) -> KeySource:
         given = [name for name in _KEY_SOURCES if sources[name] is not None]
         if len(given) != 1:
-            raise ConfigurationError(
+            raise _source_error(
+                "jwks_url",
                 f"exactly one key source is needed, one of {', '.join(_KEY_SOURCES)}; "
-                f"got {', '.join(given) or 'none'}"
+                f"got {', '.join(given) or 'none'}",
             )
         name = given[0]
         value = sources[name]
@@ -194,28 +206,28 @@ class AssertionVerifier:
         }
         if name == "jwks":
             if not isinstance(value, Mapping):
-                raise ConfigurationError(f"jwks must be a JWKS dict, not {type(value).__name__}")
+                raise _source_error("jwks", f"jwks must be a JWKS dict, not {type(value).__name__}")
             try:
                 keys = parse_jwks(value, allowed, "jwks")
             except KeySourceError as error:
-                raise ConfigurationError(f"jwks: {error}") from None
+                raise _source_error("jwks", f"jwks: {error}") from None
             return StaticKeys(keys, "the configured jwks")
         if name == "jwks_file":
             if not isinstance(value, (str, os.PathLike)):
-                raise ConfigurationError(f"jwks_file must be a path, not {value!r}")
+                raise _source_error("jwks_file", f"jwks_file must be a path, not {value!r}")
             where = os.fspath(value)
             load = functools.partial(read_file, value)
             try:
                 initial = parse_jwks(load().body, allowed, where)
             except (FetchError, KeySourceError) as error:
-                raise ConfigurationError(f"jwks_file: {error}") from None
+                raise _source_error("jwks_file", f"jwks_file: {error}") from None
             parse = functools.partial(parse_jwks, allowed=allowed, where=where)
             return RefreshingKeys(load, parse, where=where, initial=initial, **timing)
         url = check_url(value, name)
         if name == "pem_key_base_url":
             base = url.rstrip("/")
             if "?" in base:
-                raise ConfigurationError(f"pem_key_base_url: {url!r} must not have a query")
+                raise _source_error(name, f"pem_key_base_url: {url!r} must not have a query")
 
             def parse_one(body: bytes, kid: str) -> PublicKey:
                 return parse_pem(body, kid, allowed, f"{base}/{kid}")
