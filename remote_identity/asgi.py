@@ -6,6 +6,11 @@ advantage: header names arrive as bytes, so ``Remote_User`` and ``Remote-User`` 
 distinct. A header that spells a scheme header with underscores is never passed on, from
 any peer: frameworks (Django before 5.2.13/6.0.4) fold it onto the hyphenated name.
 
+Signed mode (``assertion=``) works as under WSGI: the identity comes only from the
+verified token, the scheme's headers and the signing proxy's unsigned headers are
+removed from every request, and the network checks are optional (both must hold when
+set). See :mod:`remote_identity.wsgi`.
+
 Scope keys read:
 
 - ``type`` (``http`` and ``websocket`` are judged, anything else passes through);
@@ -18,8 +23,9 @@ Scope keys written (on a copy of the scope):
 - ``remote_identity.verdict``: the ``Verdict``;
 - ``remote_identity.orig``: what was removed, as under WSGI: the environ key of each
   scheme header removed (``HTTP_REMOTE_USER``) with its value (latin-1 text, repeated
-  headers joined with ``,``), the shared-secret header's key with ``"[redacted]"``, and
-  each underscore spelling under its name as received (``remote_user``);
+  headers joined with ``,``), the shared-secret header's and a refused signed
+  assertion's key with ``"[redacted]"``, and each underscore spelling under its name as
+  received (``remote_user``);
 - ``headers``: without the headers the gate removed (the scheme's headers from an
   untrusted peer, underscore spellings, the shared-secret header).
 
@@ -31,9 +37,10 @@ The peer must be the real TCP peer: a server that rewrites ``client`` from
 ``X-Forwarded-For`` (uvicorn's ``--proxy-headers``, on by default for 127.0.0.1) hides the
 proxy. Run such a server with ``--no-proxy-headers``.
 
-Responses of its own: 400 for an invalid identity from a trusted peer, 403 for identity
-headers from an untrusted peer with ``on_untrusted="reject"`` (plain text naming the
-reason code); for a WebSocket, a close before accept (the server answers 403).
+Responses of its own: 400 for an invalid identity from a trusted peer or a signed
+assertion that fails verification, 403 for identity headers from an untrusted peer with
+``on_untrusted="reject"`` (plain text naming the reason code); for a WebSocket, a close
+before accept (the server answers 403).
 
 Usage::
 

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, NoReturn
 
+from . import explain_assertion
 from .errors import ConfigurationError
 from .gate import IdentityGate, Verdict
 from .options import OPTIONS, POLICY_OPTIONS, Option
 from .policy import ParsingPolicy
+from .schemes import environ_key
 
 __all__ = ["SERVERS", "ServerModel", "build_environ", "main"]
 
@@ -198,9 +200,15 @@ def _report(verdict: Verdict, gate: IdentityGate, notes: list[str]) -> dict[str,
 
 def _print_text(report: dict[str, Any]) -> None:
     trust = "trusted" if report["trusted"] else "NOT trusted"
-    proxies = ", ".join(report["trusted_proxies"]) or "none: nobody is trusted"
+    nobody = (
+        "none: the signature alone decides" if report["assertion"] else "none: nobody is trusted"
+    )
+    proxies = ", ".join(report["trusted_proxies"]) or nobody
     print(f"peer:      {report['peer']} ({trust}; trusted proxies: {proxies})")
     print(f"scheme:    {report['scheme']}")
+    if report["assertion"]:
+        for line in explain_assertion.text_lines(report["assertion"]):
+            print(line)
     for note in report["notes"]:
         print(f"note:      {note}")
     if report["stripped"]:
@@ -242,6 +250,7 @@ def _parser() -> argparse.ArgumentParser:
         if option.flag is not None:
             _add_option(explain, option)
     explain.add_argument("--json", action="store_true", help="print JSON")
+    explain_assertion.add_flags(explain)
     return parser
 
 
@@ -273,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     library_log.addHandler(collector)
     library_log.propagate = False
     try:
-        return _explain(args)
+        return _explain(args, collector.records)
     finally:
         library_log.removeHandler(collector)
         library_log.propagate = propagate
@@ -290,11 +299,12 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
-def _explain(args: argparse.Namespace) -> int:
+def _explain(args: argparse.Namespace, records: list[logging.LogRecord]) -> int:
     options = {name: getattr(args, name) for name, o in OPTIONS.items() if o.flag is not None}
     policy = {name: getattr(args, name) for name, o in POLICY_OPTIONS.items() if o.flag is not None}
     try:
-        gate = IdentityGate(**options, policy=ParsingPolicy(**policy))
+        assertion = explain_assertion.assertion_options(args)
+        gate = IdentityGate(**options, assertion=assertion, policy=ParsingPolicy(**policy))
     except ConfigurationError as exc:
         print(f"remote-identity: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -303,9 +313,23 @@ def _explain(args: argparse.Namespace) -> int:
     if args.raw:
         raw_headers, notes = _read_raw_request(sys.stdin.buffer)
         headers.extend(raw_headers)
+    if args.assertion is not None and gate.assertion is not None:
+        headers.append((gate.assertion.header.encode("latin-1"), args.assertion.encode("utf-8")))
     environ, server_notes = build_environ(headers, args.peer, args.server)
+    if gate.scheme.shared_addresses and gate.assertion is None:
+        server_notes.append(
+            f"the {gate.scheme.name} headers are believed from an address, which is safe only "
+            "behind a private tunnel: the proxy signs what it sends, verify that instead "
+            f"(--assertion-preset {gate.scheme.name})"
+        )
+    token = environ.get(environ_key(gate.assertion.header)) if gate.assertion else None
     verdict = gate.process(environ)
     report = _report(verdict, gate, notes + server_notes)
+    report["assertion"] = (
+        explain_assertion.describe(verdict, gate.assertion, token, records)
+        if gate.assertion is not None
+        else None
+    )
     # The security log repeats the reason shown anyway; a dropped value (an e-mail
     # address) is said as its record on remote_identity.parsing says it.
     report["log"] = [f"{warning.header} dropped: {warning}" for warning in verdict.warnings]

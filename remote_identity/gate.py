@@ -60,6 +60,13 @@ class IdentityGate:
     to notice that a peer saved by Werkzeug's ProxyFix may have come from it, and then
     nobody is trusted (:mod:`remote_identity.peer`).
 
+    In signed mode (``assertion``) the threat is that the proxy's address proves nothing
+    (a cloud proxy's addresses are shared): the identity comes only from the verified
+    claims of the proxy's token, every header of the scheme and the proxy's unsigned
+    headers are removed from every request, and a request without a token is anonymous.
+    ``trusted_proxies`` and the shared secret are then optional; when set, they must hold
+    as well. With neither set, any peer holding a valid token is believed.
+
     Every refusal is counted (:attr:`refusals`) and logged on
     ``remote_identity.security``, at most once per peer and reason every 10 seconds.
 

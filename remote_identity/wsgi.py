@@ -17,25 +17,36 @@ wrap ``ProxyFix`` inside this middleware, not outside (:mod:`remote_identity.pee
 Under granian, which folds ``Remote_User`` onto ``HTTP_REMOTE_USER``, a warning is logged
 once (the gate reads ``SERVER_SOFTWARE``).
 
+Where the proxy's address proves nothing (a cloud proxy whose addresses every customer
+shares: Cloudflare Access, Google IAP, AWS ALB), configure the proxy's signed assertion
+(``assertion=``, :mod:`remote_identity.assertions`): the identity then comes only from the
+verified claims of its token, every header of the scheme (and the proxy's unsigned
+headers) is removed from every request, and ``trusted_proxies`` becomes optional: when
+set, the peer must be trusted *and* the token valid.
+
 Environ keys read:
 
 - ``REMOTE_ADDR``, ``werkzeug.proxy_fix.orig``, ``HTTP_X_FORWARDED_FOR`` (only to detect
   an address ``ProxyFix`` may have taken from it), ``SERVER_SOFTWARE``;
-- ``HTTP_*`` for every header of the scheme and the shared-secret header.
+- ``HTTP_*`` for every header of the scheme and the shared-secret header; in signed
+  mode also the assertion's header and the signing proxy's unsigned headers.
 
 Environ keys written:
 
 - ``remote_identity``: the ``Identity``, or ``None`` when nobody is signed in;
 - ``remote_identity.verdict``: the ``Verdict`` (trusted, error, stripped headers);
 - ``remote_identity.orig``: every key removed, with its value, saved before removal
-  (the shared secret's value is replaced by ``"[redacted]"``);
+  (the values of the shared secret and of a signed assertion are replaced by
+  ``"[redacted]"``);
 - the scheme's ``HTTP_*`` keys are deleted for an untrusted peer, and for a trusted peer
   with an invalid identity when ``on_invalid="anonymous"``; the shared-secret key is
-  always deleted.
+  always deleted. In signed mode the scheme's keys are deleted from every request, and
+  the assertion's key when its token is refused (a verified one stays).
 
 Responses of its own (plain text, ``Cache-Control: no-store``):
 
-- ``400 Bad Request`` for an invalid identity from a trusted peer (the default);
+- ``400 Bad Request`` for an invalid identity from a trusted peer, or a signed assertion
+  that fails verification (the default, ``on_invalid="reject"``);
 - ``403 Forbidden`` for identity headers from an untrusted peer with
   ``on_untrusted="reject"``.
 
@@ -49,6 +60,12 @@ Usage::
         application,
         trusted_proxies=["127.0.0.1", "10.0.5.0/24"],  # the proxy's own addresses
         scheme="authelia",
+    )
+
+    # Signed mode: the proxy's token decides (the address, when listed, must hold too).
+    application = RemoteIdentityMiddleware(
+        application,
+        assertion={"preset": "pomerium", "host": "wiki.example.com"},
     )
 """
 

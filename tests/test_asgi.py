@@ -306,3 +306,64 @@ def test_underscore_spellings_are_counted_and_logged_once(
 def test_unknown_keyword_is_refused() -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'trusted'"):
         RemoteIdentityMiddleware(starlette_app, trusted=[PROXY])  # type: ignore[call-arg]
+
+
+# -- signed mode ----------------------------------------------------------------------------
+
+
+def test_signed_mode_removes_unsigned_headers_and_a_refused_token() -> None:
+    from tests.assertion_support.signing import claims, ec_key, jwks
+
+    key = ec_key("asgi-1")
+    verifier = {
+        "header": "X-Assertion",
+        "issuer": "https://issuer.example",
+        "audience": "app",
+        "algorithms": ["ES256"],
+        "jwks": jwks(key),
+    }
+    app = RemoteIdentityMiddleware(starlette_app, assertion=verifier, on_invalid="anonymous")
+    test = TestClient(app, client=(ATTACKER, 50000))
+    token = key.sign(claims(groups=["staff"]))
+    body = test.get(
+        "/", headers={"X-Assertion": token, "Remote-User": "admin", "X_Assertion": "x"}
+    ).json()
+    assert (body["username"], body["groups"], body["outcome"]) == ("alice", ["staff"], "identity")
+    assert "x-assertion" in body["headers"]
+    assert "remote-user" not in body["headers"]
+    assert "x_assertion" not in body["headers"]
+    forged = ec_key("asgi-1").sign(claims())
+    body = test.get("/", headers={"X-Assertion": forged}).json()
+    assert (body["username"], body["outcome"], body["stripped"]) == (
+        None,
+        "anonymous",
+        ["X-Assertion"],
+    )
+    assert "x-assertion" not in body["headers"]
+
+
+def test_signed_mode_keeps_the_token_out_of_the_orig_record() -> None:
+    from tests.assertion_support.signing import claims, ec_key, jwks
+
+    key = ec_key("asgi-2")
+    verifier = {
+        "header": "X-Assertion",
+        "issuer": "https://issuer.example",
+        "audience": "app",
+        "algorithms": ["ES256"],
+        "jwks": jwks(key),
+    }
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = RemoteIdentityMiddleware(
+        app, assertion=verifier, trusted_proxies=[PROXY], on_untrusted="strip"
+    )
+    token = key.sign(claims())
+    TestClient(middleware, client=(ATTACKER, 50000)).get("/", headers={"X-Assertion": token})
+    assert seen[-1]["remote_identity.orig"] == {"HTTP_X_ASSERTION": "[redacted]"}
+    assert seen[-1]["remote_identity.verdict"].error.reason == "untrusted_peer"

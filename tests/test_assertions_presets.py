@@ -3,6 +3,7 @@ loopback key server serving that proxy's key format, and each preset's parameter
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -779,3 +780,36 @@ def test_verifier_from_options_plain() -> None:
 def test_verifier_from_options_refuses(options: object, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         verifier_from_options(options)
+
+
+# -- another key source in place of the preset's URL -----------------------------------------
+
+
+@pytest.mark.parametrize(("factory", "parameters", "expected"), UNSIGNED)
+def test_a_key_file_replaces_the_presets_url(
+    factory: Any, parameters: dict[str, Any], expected: tuple[str, ...], tmp_path: Any
+) -> None:
+    """A host without outbound access keeps the preset and reads the keys from a file."""
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(jwks(EC, RSA)), encoding="utf-8")
+    given = {name: value for name, value in parameters.items() if name != "jwks_url"}
+    verifier = factory(**given, jwks_file=str(path))
+    assert verifier.keys_location == str(path)
+
+
+def test_an_explicit_url_and_a_file_are_two_key_sources(tmp_path: Any) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(jwks(EC)), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="got jwks_url, jwks_file"):
+        pomerium(host="app.example.com", jwks_url="https://k.example/j", jwks_file=str(path))
+
+
+def test_aws_alb_of_another_partition_with_its_keys_given() -> None:
+    arn = (
+        "arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:"
+        "loadbalancer/app/a/50dc6c495c0c9188"
+    )
+    verifier = aws_alb(arn=arn, issuer="https://idp.example", jwks=jwks(EC))
+    assert verifier.keys_location == "the configured jwks"
+    with pytest.raises(ConfigurationError, match="partition: give pem_key_base_url"):
+        aws_alb(arn=arn, issuer="https://idp.example")

@@ -221,6 +221,7 @@ def test_json_identity(capsys: pytest.CaptureFixture[str]) -> None:
         "header": None,
         "message": None,
         "notes": [],
+        "assertion": None,
         "log": [],
     }
 

@@ -682,3 +682,59 @@ def test_application_response_is_passed_through() -> None:
     response = webtest.TestApp(wrapped, extra_environ={"REMOTE_ADDR": PROXY}).get("/", status=201)
     assert response.headers["X-App"] == "1"
     assert response.body == b"made it"
+
+
+# -- signed mode ----------------------------------------------------------------------------
+
+
+def signed_client(**options: Any) -> tuple[webtest.TestApp, Recorder, Any]:
+    from tests.assertion_support.signing import ec_key, jwks
+
+    key = ec_key("wsgi-1")
+    verifier = {
+        "header": "X-Assertion",
+        "issuer": "https://issuer.example",
+        "audience": "app",
+        "algorithms": ["ES256"],
+        "jwks": jwks(key),
+    }
+    options.setdefault("trusted_proxies", [])
+    app, recorder, _ = client(ATTACKER, assertion=verifier, **options)
+    return app, recorder, key
+
+
+def test_signed_mode_believes_the_token_and_not_the_headers() -> None:
+    from tests.assertion_support.signing import claims
+
+    app, recorder, key = signed_client()
+    token = key.sign(claims(sub="alice", groups=["staff"]))
+    response = app.get("/", headers={"X-Assertion": token, **HEADERS})
+    assert response.status_int == 200
+    environ = recorder.last
+    assert environ[ENVIRON_KEY] == Identity(
+        "alice", "Alice Liddell", "alice@example.com", ("staff",)
+    )
+    assert not any(key in environ for key in AUTHELIA_KEYS)
+    assert environ[ORIG_KEY] == {
+        "HTTP_REMOTE_USER": "alice",
+        "HTTP_REMOTE_NAME": "Alice Plugh-Name",
+        "HTTP_REMOTE_EMAIL": "alice@plugh.example",
+        "HTTP_REMOTE_GROUPS": "plugh-admins,plugh-staff",
+    }
+    assert environ["HTTP_X_ASSERTION"] == token
+
+
+def test_signed_mode_refuses_a_forged_token_with_a_400(caplog: pytest.LogCaptureFixture) -> None:
+    from tests.assertion_support.signing import claims, ec_key
+
+    app, recorder, _ = signed_client()
+    forged = ec_key("wsgi-1").sign(claims())
+    with caplog.at_level(logging.WARNING, logger="remote_identity"):
+        response = app.get("/", headers={"X-Assertion": forged}, status=400)
+    assert response.text == (
+        "Identity refused: assertion_signature (X-Assertion); expected a signature by one "
+        "of the issuer's keys.\n"
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    assert recorder.environs == []
+    assert forged not in caplog.text

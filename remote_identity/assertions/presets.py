@@ -52,6 +52,7 @@ _ALB_ARN = re.compile(
 )
 _SLUG = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _VERIFIER_OPTIONS = frozenset(inspect.signature(AssertionVerifier).parameters)
+_KEY_SOURCES = ("jwks_url", "jwks", "jwks_file", "pem_map_url", "pem_key_base_url")
 # Pomerium's JWT claim headers in their default form, X-Pomerium-Claim-<Name>; names an
 # operator chose with jwt_claims_headers go in unsigned_headers.
 _POMERIUM_CLAIM_HEADERS = tuple(
@@ -93,10 +94,23 @@ def _build(
     options: Mapping[str, Any],
     claims: Mapping[str, str | None] | None = None,
     unsigned: Sequence[str] = (),
+    keys: tuple[str, str | None, str | None] | None = None,
 ) -> AssertionVerifier:
     """The verifier with the preset's ``owned`` options, its default ``claims`` map laid
     under the caller's, its ``unsigned`` headers before the caller's, and the caller's
-    other ``options``."""
+    other ``options``.
+
+    ``keys`` is the preset's key source: ``(option, value given, default)``. The default
+    is used unless the caller gives another key source (``jwks_file=`` for a host without
+    outbound access).
+    """
+    if keys is not None:
+        name, given, default = keys
+        value = default if given is None else given
+        if value is not None and (
+            given is not None or not any(source in options for source in _KEY_SOURCES)
+        ):
+            owned = {**owned, name: value}
     clash = sorted(set(options) & set(owned))
     if clash:
         raise ConfigurationError(f"the {preset} preset sets {', '.join(clash)} itself")
@@ -153,9 +167,9 @@ def pomerium(
         "issuer": name if issuer_format == "hostOnly" else f"https://{name}/",
         "audience": name,
         "algorithms": algorithms,
-        "jwks_url": jwks_url or f"https://{name}/.well-known/pomerium/jwks.json",
     }
-    return _build("pomerium", owned, options, unsigned=_POMERIUM_CLAIM_HEADERS)
+    keys = ("jwks_url", jwks_url, f"https://{name}/.well-known/pomerium/jwks.json")
+    return _build("pomerium", owned, options, unsigned=_POMERIUM_CLAIM_HEADERS, keys=keys)
 
 
 def cloudflare_access(
@@ -192,7 +206,6 @@ def cloudflare_access(
         "issuer": f"https://{domain}",
         "audience": list(tags),
         "algorithms": ["RS256"],
-        "jwks_url": jwks_url or f"https://{domain}/cdn-cgi/access/certs",
     }
     return _build(
         "cloudflare-access",
@@ -200,11 +213,12 @@ def cloudflare_access(
         options,
         {"username": "email", "name": None, "groups": None},
         _unsigned("cloudflare-access"),
+        ("jwks_url", jwks_url, f"https://{domain}/cdn-cgi/access/certs"),
     )
 
 
 def google_iap(
-    *, audience: str | Sequence[str], pem_map_url: str = GOOGLE_IAP_KEYS, **options: Any
+    *, audience: str | Sequence[str], pem_map_url: str | None = None, **options: Any
 ) -> AssertionVerifier:
     """Google Cloud Identity-Aware Proxy's ``x-goog-iap-jwt-assertion``.
 
@@ -212,7 +226,8 @@ def google_iap(
         audience: ``/projects/<PROJECT_NUMBER>/global/backendServices/<SERVICE_ID>``
             (Compute Engine, GKE) or ``/projects/<PROJECT_NUMBER>/apps/<PROJECT_ID>``
             (App Engine); the project *number*, not its id.
-        pem_map_url: Google's JSON map of key id -> PEM key (the default).
+        pem_map_url: default Google's JSON map of key id -> PEM key,
+            ``https://www.gstatic.com/iap/verify/public_key``.
 
     Claims: the username is the ``email`` claim (the ``sub`` is
     ``accounts.google.com:<numeric id>``); ``hd`` is in ``claims`` for Workspace domains.
@@ -233,7 +248,6 @@ def google_iap(
         "issuer": GOOGLE_IAP_ISSUER,
         "audience": list(audiences),
         "algorithms": ["ES256"],
-        "pem_map_url": pem_map_url,
     }
     return _build(
         "google-iap",
@@ -241,6 +255,7 @@ def google_iap(
         options,
         {"username": "email", "name": None, "groups": None},
         _unsigned("google-iap"),
+        ("pem_map_url", pem_map_url, GOOGLE_IAP_KEYS),
     )
 
 
@@ -281,27 +296,32 @@ def aws_alb(
     if len(regions) != 1:
         raise ConfigurationError("arn: all load balancers must be in one region")
     ((partition, region),) = regions
-    if pem_key_base_url is None:
-        if partition == "aws":
-            pem_key_base_url = f"https://public-keys.auth.elb.{region}.amazonaws.com"
-        elif partition == "aws-us-gov":
-            pem_key_base_url = (
-                f"https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}"
-            )
-        else:
-            raise ConfigurationError(
-                f"arn is in the {partition} partition: give pem_key_base_url explicitly"
-            )
+    if partition == "aws":
+        default = f"https://public-keys.auth.elb.{region}.amazonaws.com"
+    elif partition == "aws-us-gov":
+        default = f"https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}"
+    elif pem_key_base_url is None and not any(source in options for source in _KEY_SOURCES):
+        raise ConfigurationError(
+            f"arn is in the {partition} partition: give pem_key_base_url explicitly"
+        )
+    else:
+        default = ""
     owned = {
         "header": "X-Amzn-Oidc-Data",
         "issuer": issuer,
         "audience": list(arns),
         "algorithms": ["ES256"],
-        "pem_key_base_url": pem_key_base_url,
         "profile": "aws-alb",
         "client_id": client_id,
     }
-    return _build("aws-alb", owned, options, {"username": "email", "groups": None}, _ALB_UNSIGNED)
+    return _build(
+        "aws-alb",
+        owned,
+        options,
+        {"username": "email", "groups": None},
+        _ALB_UNSIGNED,
+        ("pem_key_base_url", pem_key_base_url, default),
+    )
 
 
 def authentik(
@@ -342,10 +362,15 @@ def authentik(
         "issuer": issuer or f"{base}/application/o/{slug}/",
         "audience": client_id,
         "algorithms": algorithms,
-        "jwks_url": jwks_url or f"{base}/application/o/{slug}/jwks/",
     }
+    keys = ("jwks_url", jwks_url, f"{base}/application/o/{slug}/jwks/")
     return _build(
-        "authentik", owned, options, {"username": "preferred_username"}, _unsigned("authentik")
+        "authentik",
+        owned,
+        options,
+        {"username": "preferred_username"},
+        _unsigned("authentik"),
+        keys,
     )
 
 
@@ -374,13 +399,13 @@ def teleport(
         "issuer": cluster_name,
         "audience": app_uri,
         "algorithms": ["RS256"],
-        "jwks_url": jwks_url or f"https://{address}/.well-known/jwks.json",
     }
     return _build(
         "teleport",
         owned,
         options,
         {"username": "username", "email": None, "name": None, "groups": "roles"},
+        keys=("jwks_url", jwks_url, f"https://{address}/.well-known/jwks.json"),
     )
 
 
@@ -388,7 +413,7 @@ def oidc(
     *,
     issuer: str,
     client_id: str,
-    jwks_url: str,
+    jwks_url: str | None = None,
     algorithms: Sequence[str] = ("RS256",),
     header: str = "Authorization",
     bearer: bool | None = None,
@@ -400,7 +425,8 @@ def oidc(
     Args:
         issuer: the identity provider's issuer.
         client_id: the proxy's client id at the provider: the token's ``aud``.
-        jwks_url: the provider's ``jwks_uri`` (from its discovery document).
+        jwks_url: the provider's ``jwks_uri`` (from its discovery document); or give
+            another key source (``jwks_file=``).
         algorithms: the provider's signing algorithms.
         header: the header carrying the token.
         bearer: the value is ``Bearer <token>``; default: when ``header`` is
@@ -419,11 +445,14 @@ def oidc(
         "issuer": issuer,
         "audience": client_id,
         "algorithms": algorithms,
-        "jwks_url": jwks_url,
         "bearer": header.lower() == "authorization" if bearer is None else bearer,
     }
     return _build(
-        "oidc", owned, options, unsigned=_unsigned("oauth2-proxy", "oauth2-proxy-auth-request")
+        "oidc",
+        owned,
+        options,
+        unsigned=_unsigned("oauth2-proxy", "oauth2-proxy-auth-request"),
+        keys=("jwks_url", jwks_url, None),
     )
 
 
