@@ -3,7 +3,8 @@
 ``--check`` starts the example site under gunicorn and the sign-in front on free
 loopback ports, walks through the demo with real HTTP requests (sign-in, groups and
 flags, a group change in the users file, a spoofed request around the front, logout),
-then stops both servers. ``DEMO_PYTHON`` makes it use this interpreter's packages
+then stops both servers. ``--check --signed`` does the same in signed mode (the front
+signs, the site verifies; a forged token around the front is refused). ``DEMO_PYTHON`` makes it use this interpreter's packages
 instead of setting up ``.venv``, which the test run may be using.
 """
 
@@ -49,8 +50,11 @@ def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     importlib.util.find_spec("gunicorn") is None, reason="gunicorn is not installed here"
 )
 @pytest.mark.skipif(not _can_bind("127.0.0.2"), reason="127.0.0.2 is not a local address here")
-def test_demo_check_walks_through_the_demo() -> None:
-    done = _run("--check")
+@pytest.mark.parametrize(
+    "mode", [pytest.param((), id="header-mode"), pytest.param(("--signed",), id="signed")]
+)
+def test_demo_check_walks_through_the_demo(mode: tuple[str, ...]) -> None:
+    done = _run("--check", *mode)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "FAIL" not in done.stdout, output
@@ -58,6 +62,8 @@ def test_demo_check_walks_through_the_demo() -> None:
     counts = re.search(r"^(\d+) of (\d+) steps passed$", done.stdout, re.MULTILINE)
     assert counts is not None, output
     assert counts[1] == counts[2], output
+    forged = "a token forged with another key, sent around the front, is refused (400)"
+    assert (forged in done.stdout) is bool(mode), output
 
 
 @pytest.mark.parametrize(
@@ -66,6 +72,7 @@ def test_demo_check_walks_through_the_demo() -> None:
         pytest.param(("--help",), 0, id="help"),
         pytest.param(("--bogus",), 2, id="unknown-option"),
         pytest.param(("--check", "extra"), 2, id="too-many"),
+        pytest.param(("--signed", "--bogus"), 2, id="signed-unknown-option"),
     ],
 )
 def test_demo_usage(args: tuple[str, ...], status: int) -> None:

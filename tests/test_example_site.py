@@ -205,6 +205,7 @@ def test_spoofed_headers_from_a_stranger_are_removed(seen: dict[str, Any]) -> No
         "trusted": False,
         "reason": "untrusted_peer",
         "header": "Remote-User",
+        "assertion_key": None,
     }
     assert info["meta"] == {"HTTP_REMOTE_USER": None, "HTTP_REMOTE_GROUPS": None}
 
@@ -313,6 +314,7 @@ def test_logout_ends_the_proxy_session_too(seen: dict[str, Any]) -> None:
         "reason": None,
         "header": None,
         "stripped": [],
+        "assertion_key": None,
     }
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
@@ -20,8 +21,10 @@ import pytest
 from remote_identity.assertions import AssertionVerifier, InvalidAssertion, pomerium
 from tests.test_signin_front import (  # noqa: F401 (fixtures)
     Reply,
+    auth_request,
     call,
     echoed,
+    forward_auth,
     hashes,
     sign_in,
     upstream,
@@ -34,7 +37,7 @@ if str(EXAMPLE) not in sys.path:
 
 from signin import cli  # noqa: E402
 from signin.server import RunningFront, start  # noqa: E402
-from signin.signing import HEADER, JWKS_PATH, AssertionSigner  # noqa: E402
+from signin.signing import HEADER, JWKS_PATH, AssertionSigner, SigningKeyError  # noqa: E402
 
 
 @pytest.fixture
@@ -152,7 +155,114 @@ def test_signing_off_sends_no_assertion(users_file: Path, upstream: str) -> None
         running.stop()
 
 
-def test_cli_flag(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_flags(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        cli.main(["serve", "--users", "x.yml", "--sign-assertions"])
-    assert "--sign-assertions needs --proxy" in capsys.readouterr().err
+        cli.main(["serve", "--users", "x.yml", "--signing-key", "key.pem"])
+    assert "--signing-key needs --sign-assertions" in capsys.readouterr().err
+
+
+# -- the authz endpoints sign too (nginx auth_request, forward-auth) ---------------------------
+
+
+@pytest.fixture
+def signing_portal(users_file: Path) -> Iterator[RunningFront]:  # noqa: F811
+    running = start(users_file, portal=("127.0.0.1", 0), sign_assertions=True)
+    yield running
+    running.stop()
+
+
+def test_auth_request_answers_with_the_assertion(signing_portal: RunningFront) -> None:
+    cookie = sign_in(signing_portal, "jorn")
+    reply = auth_request(signing_portal, "http://127.0.0.1:8080/page", cookie)
+    assert reply.status == 200
+    token = reply.header(HEADER)
+    assert token is not None
+    verifier = pomerium(host="127.0.0.1", jwks_url=signing_portal.portal_url + JWKS_PATH)
+    assertion = verifier.verify(token)
+    assert (assertion.username, assertion.groups) == ("jorn", ("editors", "Ünïcode Group"))
+    assert reply.header("Remote-User") == "jorn"  # the unsigned headers, as Authelia's
+
+
+def test_forward_auth_answers_with_the_assertion_for_the_forwarded_host(
+    signing_portal: RunningFront,
+) -> None:
+    cookie = sign_in(signing_portal, "bob")
+    reply = forward_auth(signing_portal, "/page", cookie, **{"X-Forwarded-Host": "localhost:9"})
+    token = reply.header(HEADER)
+    assert token is not None
+    jwks_url = signing_portal.portal_url + JWKS_PATH
+    assert pomerium(host="localhost", jwks_url=jwks_url).verify(token).username == "bob"
+
+
+def test_no_assertion_without_an_identity(signing_portal: RunningFront) -> None:
+    anonymous = auth_request(signing_portal, "http://127.0.0.1:8080/public/file.txt")
+    assert (anonymous.status, anonymous.header(HEADER)) == (200, None)
+    cookie = sign_in(signing_portal, "bob")
+    forbidden = auth_request(signing_portal, "http://127.0.0.1:8080/admins-only/", cookie)
+    assert (forbidden.status, forbidden.header(HEADER)) == (403, None)
+
+
+def test_the_portal_serves_the_proxys_keys(users_file: Path, upstream: str) -> None:  # noqa: F811
+    running = start(
+        users_file,
+        portal=("127.0.0.1", 0),
+        proxy=("127.0.0.1", 0),
+        upstream=upstream,
+        sign_assertions=True,
+    )
+    try:
+        assert running.proxy_url is not None
+        portal = call(running.portal_url, JWKS_PATH)
+        proxy = call(running.proxy_url, JWKS_PATH)
+        assert portal.status == proxy.status == 200
+        assert portal.body == proxy.body
+    finally:
+        running.stop()
+
+
+# -- the signing key: generated, or read from a file ---------------------------------------------
+
+
+def pem_file(path: Path, curve: Any = None) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(curve or ec.SECP256R1())
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def test_a_key_file_keeps_its_key_id(tmp_path: Path) -> None:
+    path = pem_file(tmp_path / "key.pem")
+    first, again = AssertionSigner(key_file=path), AssertionSigner(key_file=path)
+    assert first.kid == again.kid
+    assert first.jwks == again.jwks
+    other = AssertionSigner(key_file=pem_file(tmp_path / "other.pem"))
+    assert other.kid != first.kid  # a new key, a new key id: rotation
+    assert AssertionSigner().kid not in (first.kid, other.kid)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "No such file", id="missing"),
+        pytest.param(b"not a key", "signing key '.*key.pem': ", id="not-pem"),
+        pytest.param("p384", "expected a P-256 EC private key", id="wrong-curve"),
+    ],
+)
+def test_a_bad_key_file_is_refused(tmp_path: Path, content: Any, message: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    path = tmp_path / "key.pem"
+    if content == "p384":
+        pem_file(path, ec.SECP384R1())
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SigningKeyError, match=message):
+        AssertionSigner(key_file=path)

@@ -13,12 +13,18 @@ Environment variables (all optional; the defaults are the demo's, ``scripts/demo
 ``EXAMPLE_SHARED_SECRET_HEADER``, ``EXAMPLE_SHARED_SECRET``
                              a header the proxy adds with a secret value (default: off);
                              see the Caddy recipe in docs/recipes/
+``EXAMPLE_ASSERTION``        JSON: ``REMOTE_IDENTITY_ASSERTION``, the proxy's signed
+                             assertion to verify (default: off, header mode), e.g.
+                             ``{"preset": "pomerium", "host": "127.0.0.1", "jwks_url":
+                             "http://127.0.0.1:9091/.well-known/pomerium/jwks.json"}``;
+                             see ``scripts/demo --signed`` and docs/recipes/nginx-signed.conf
 ``EXAMPLE_STACK``            ``stock``: Django's own remote-user stack instead of ours
                              (``stock.py``), the benchmarks' baseline; never for real use
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -84,6 +90,9 @@ REMOTE_IDENTITY_LOGOUT_URL = os.environ.get("EXAMPLE_LOGOUT_URL", "http://127.0.
 # address option), a secret header it adds proves the request passed through it.
 REMOTE_IDENTITY_SHARED_SECRET_HEADER = os.environ.get("EXAMPLE_SHARED_SECRET_HEADER") or None
 REMOTE_IDENTITY_SHARED_SECRET = os.environ.get("EXAMPLE_SHARED_SECRET") or None
+# Signed mode: the identity comes only from the proxy's verified token (docs/assertions.md).
+# The trusted proxies then become optional: when set, both must hold.
+REMOTE_IDENTITY_ASSERTION = json.loads(os.environ.get("EXAMPLE_ASSERTION") or "null")
 # ------------------------------------------------------------------------------------
 
 ROOT_URLCONF = "exampleproject.urls"

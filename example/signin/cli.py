@@ -58,7 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--sign-assertions",
         action="store_true",
-        help="proxy: add a Pomerium-style signed X-Pomerium-Jwt-Assertion (ES256)",
+        help="add a Pomerium-style signed X-Pomerium-Jwt-Assertion (ES256) to what the proxy "
+        "forwards and to the authz endpoints' answers",
+    )
+    serve.add_argument(
+        "--signing-key",
+        metavar="PEM",
+        help="the signing key (a P-256 EC private key, PEM); default: a new one at each start",
     )
     serve.add_argument("--session-expiration", type=float, default=3600.0, metavar="SECONDS")
     serve.add_argument(
@@ -98,8 +104,8 @@ def _hash(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if bool(args.proxy) != bool(args.upstream):
         parser.error("--proxy and --upstream go together")
-    if args.sign_assertions and not args.proxy:
-        parser.error("--sign-assertions needs --proxy")
+    if args.signing_key and not args.sign_assertions:
+        parser.error("--signing-key needs --sign-assertions")
     try:
         portal = split_host_port(args.portal)
         proxy = split_host_port(args.proxy) if args.proxy else None
@@ -126,6 +132,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             sessions=sessions,
             identity_on_bypass=not args.no_identity_on_bypass,
             sign_assertions=args.sign_assertions,
+            signing_key=args.signing_key,
         )
     except (UsersFileError, RulesError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -141,7 +148,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if running.proxy_url:
         print(f"proxy:  {running.proxy_url}/  -> {args.upstream}")
     if args.sign_assertions:
-        print(f"keys:   {running.proxy_url}{JWKS_PATH}")
+        print(f"keys:   {running.portal_url}{JWKS_PATH}")
     sys.stdout.flush()
     while not stopping.wait(timeout=1.0):
         pass

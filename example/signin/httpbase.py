@@ -28,7 +28,7 @@ class FrontServer(ThreadingHTTPServer):
     # asking the authz endpoint for each) would wait on TCP retransmissions. Authelia
     # listens with a large backlog too.
     request_queue_size = 1024
-    signer: AssertionSigner | None = None  # proxy only: signs X-Pomerium-Jwt-Assertion
+    signer: AssertionSigner | None = None  # signs X-Pomerium-Jwt-Assertion (signing on)
 
     def __init__(
         self,

@@ -9,7 +9,9 @@ Routes (Authelia 4.38+ names):
 - ``GET|POST /logout?rd=URL``: end the session, go to ``rd`` only if it is safe.
   ``POST /api/logout`` is the JSON variant (``{"targetURL": ...}``).
 - ``/api/authz/forward-auth`` (Caddy, Traefik, HAProxy) and ``/api/authz/auth-request``
-  (nginx): 200 + Remote-* headers, 302/303/401 + Location, or 403.
+  (nginx): 200 + Remote-* headers, 302/303/401 + Location, or 403. With signing on, the
+  200 also carries ``X-Pomerium-Jwt-Assertion`` for the target's host (``signing``).
+- ``GET /.well-known/pomerium/jwks.json``: the signing key, with signing on.
 - ``GET /api/state`` (who is signed in, as JSON) and ``GET /api/health`` (``OK``).
 """
 
@@ -30,6 +32,7 @@ from .authz import (
 )
 from .front import Decision, identity_headers
 from .httpbase import BaseHandler
+from .signing import HEADER, serve_jwks
 
 logger = logging.getLogger("signin.portal")
 
@@ -41,6 +44,8 @@ class PortalHandler(BaseHandler):
     """Request handler of the portal listener."""
 
     def handle_any(self) -> None:
+        if self.server.signer and serve_jwks(self, self.server.signer):
+            return
         route = urlsplit(self.path).path
         query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         front = self.server.front
@@ -89,11 +94,15 @@ class PortalHandler(BaseHandler):
             return
         decision = front.authorize(self.cookie_headers(), method, url)
         self.send_decision(
-            decision, 401 if nginx else unauthorized_status(method, self.headers), method
+            decision,
+            401 if nginx else unauthorized_status(method, self.headers),
+            method,
+            target_host(url),
         )
 
-    def send_decision(self, decision: Decision, status: int, method: str) -> None:
-        """200 with the identity, 403, or ``status`` with a Location to the portal."""
+    def send_decision(self, decision: Decision, status: int, method: str, host: str) -> None:
+        """200 with the identity (and the assertion for ``host``, with signing on), 403,
+        or ``status`` with a Location to the portal."""
         if decision.outcome == "forbidden":
             self.reply(403, "403 Forbidden")
         elif decision.outcome == "unauthorized":
@@ -107,7 +116,10 @@ class PortalHandler(BaseHandler):
             user = decision.user
             headers = identity_headers(user) if user else []
             # http.server writes header values as latin-1: this puts the UTF-8 bytes on the wire.
-            self.reply(200, headers=[(name, value.decode("latin-1")) for name, value in headers])
+            replied = [(name, value.decode("latin-1")) for name, value in headers]
+            if user and self.server.signer:
+                replied.append((HEADER, self.server.signer.sign(user, host)))
+            self.reply(200, headers=replied)
 
     def form_or_json(self) -> dict[str, Any] | None:
         """The request body as a dict (form or JSON), or None after replying 400."""

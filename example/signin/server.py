@@ -78,7 +78,8 @@ def start(
     source_address: str | None = None,  # local IP for upstream connections, e.g. 127.0.0.2
     identity_on_bypass: bool = True,  # Authelia's behaviour; False: bypass never has identity
     sessions: SessionStore | None = None,
-    sign_assertions: bool = False,  # proxy adds a Pomerium-style X-Pomerium-Jwt-Assertion
+    sign_assertions: bool = False,  # a Pomerium-style X-Pomerium-Jwt-Assertion (signing.py)
+    signing_key: str | os.PathLike[str] | None = None,  # its PEM key; default: a new one
 ) -> RunningFront:
     """Load the users file, bind the listeners, serve them in daemon threads."""
     if (proxy is None) != (upstream is None):
@@ -91,7 +92,9 @@ def start(
         sessions=sessions,
         identity_on_bypass=identity_on_bypass,
     )
+    signer = AssertionSigner(key_file=signing_key) if sign_assertions else None
     servers = [FrontServer(portal, PortalHandler, front)]
+    servers[0].signer = signer
     try:
         if not public_url:
             front.public_url = _url(servers[0])
@@ -106,7 +109,7 @@ def start(
                     source_address=source_address,
                 )
             )
-            servers[-1].signer = AssertionSigner() if sign_assertions else None
+            servers[-1].signer = signer
     except BaseException:
         servers[0].server_close()
         raise

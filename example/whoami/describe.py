@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from remote_identity.gate import VERDICT_KEY, Verdict
+from remote_identity_django.conf import conf
 from remote_identity_django.middleware import FINGERPRINT_SESSION_KEY
 
 from .apps import LAST_SYNC_SESSION_KEY
@@ -44,12 +45,15 @@ def describe(request: HttpRequest) -> dict[str, Any]:
 def _verdict(verdict: object) -> dict[str, Any] | None:
     if not isinstance(verdict, Verdict):
         return None
+    assertion = verdict.assertion
     return {
         "outcome": verdict.outcome,
         "trusted": verdict.trusted,
         "reason": verdict.error.reason if verdict.error else None,
         "header": verdict.error.header if verdict.error else None,
         "stripped": list(verdict.stripped),
+        # Signed mode: the key that verified the proxy's token (never the token).
+        "assertion_key": assertion.key_id if assertion else None,
     }
 
 
@@ -58,6 +62,13 @@ def why_anonymous(info: dict[str, Any]) -> str:
     verdict = info["verdict"]
     if verdict is None:
         return "The identity gate did not judge this request."
+    if conf.ASSERTION is not None:
+        if verdict["reason"]:
+            return "The proxy's signed assertion was refused."
+        return (
+            "The proxy sent no signed assertion: you are not signed in there, or this page "
+            "is public."
+        )
     if not verdict["trusted"] and verdict["stripped"]:
         return (
             f"Your request came from {info['peer']}, which is not a trusted proxy, so its "

@@ -8,12 +8,15 @@ Run from ``example/`` (or with it on ``PYTHONPATH``)::
     python -m whoami.walkthrough check --proxy http://127.0.0.1:8000 \\
         --app http://127.0.0.1:8001 --portal http://127.0.0.1:9091 --users users.yml
 
-The walk-through edits the users file it is given: give it a copy.
+The walk-through edits the users file it is given: give it a copy. With ``--signed`` it
+walks through the demo in signed mode (``scripts/demo --signed``): the front signs each
+request and the site verifies the signature instead of trusting the front's address.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -50,9 +53,12 @@ def edit_groups(users_file: Path, username: str, change: Callable[[list[str]], l
 class Walkthrough:
     """The steps, in order; each one prints PASS or FAIL."""
 
-    def __init__(self, proxy: str, app: str, portal: str, users_file: Path) -> None:
+    def __init__(
+        self, proxy: str, app: str, portal: str, users_file: Path, *, signed: bool = False
+    ) -> None:
         self.proxy, self.app, self.portal = proxy.rstrip("/"), app.rstrip("/"), portal.rstrip("/")
         self.users_file = users_file
+        self.signed = signed
         self.browsers: dict[str, Browser] = {}
         self.last_seen: dict[str, Any] = {}
 
@@ -92,9 +98,32 @@ class Walkthrough:
         info = Browser().get(self.app + "/whoami.json", spoof).json()
         expect("authenticated", info["authenticated"], False)
         expect("trusted", info["verdict"]["trusted"], False)
-        expect("reason", info["verdict"]["reason"], "untrusted_peer")
+        # Signed mode removes unsigned headers from every request: no token, nobody.
+        expect("reason", info["verdict"]["reason"], None if self.signed else "untrusted_peer")
         expect("stripped", sorted(info["verdict"]["stripped"]), ["Remote-Groups", "Remote-User"])
         expect("what the app still sees", info["meta"], dict.fromkeys(info["meta"]))
+
+    def signed_step_forged_assertion(self) -> None:
+        """a token forged with another key, sent around the front, is refused (400)"""
+        import jwt
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        reply = Browser().get(self.portal + "/.well-known/pomerium/jwks.json", JSON)
+        expect("the front's keys: status", reply.status, 200)
+        kid = json.loads(reply.text)["keys"][0]["kid"]  # the front's own key id
+        now = int(time.time())
+        claims = {"iss": "127.0.0.1", "aud": "127.0.0.1", "sub": "alice", "groups": ["admins"]}
+        forged = jwt.encode(
+            {**claims, "iat": now, "exp": now + 60},
+            ec.generate_private_key(ec.SECP256R1()),
+            algorithm="ES256",
+            headers={"kid": kid},
+        )
+        headers = {"X-Pomerium-Jwt-Assertion": forged, **JSON}
+        reply = Browser().get(self.app + "/whoami.json", headers)
+        expect("status", reply.status, 400)
+        if "assertion_signature" not in reply.text or forged in reply.text:
+            raise StepFailed(f"expected the reason assertion_signature, got {reply.text!r}")
 
     def step_sent_to_sign_in(self) -> None:
         """an anonymous visitor is sent to the sign-in page"""
@@ -124,11 +153,18 @@ class Walkthrough:
         expect("email", info["email"], "alice@example.com")
         expect("groups", info["groups"], ["admins", "editors", "staff"])
         expect("is_staff, is_superuser", (info["is_staff"], info["is_superuser"]), (True, True))
-        expect(
-            "trusted (the front connects from the trusted address)",
-            info["verdict"]["trusted"],
-            True,
-        )
+        if self.signed:
+            expect(
+                "trusted (no address is: the signature decides)", info["verdict"]["trusted"], False
+            )
+            if not info["verdict"]["assertion_key"]:
+                raise StepFailed("the identity did not come from a verified assertion")
+        else:
+            expect(
+                "trusted (the front connects from the trusted address)",
+                info["verdict"]["trusted"],
+                True,
+            )
         expect("created by this sign-in", info["last_sync_created"], True)
 
     def step_alice_admins_only(self) -> None:
@@ -197,7 +233,8 @@ class Walkthrough:
         expect("whoami.json afterwards", browser.get(self.proxy + "/whoami.json", JSON).status, 401)
 
     def run(self) -> int:
-        steps = [getattr(self, name) for name in vars(Walkthrough) if name.startswith("step_")]
+        prefixes = ("step_", "signed_step_") if self.signed else ("step_",)
+        steps = [getattr(self, name) for name in vars(Walkthrough) if name.startswith(prefixes)]
         failed = 0
         for number, step in enumerate(steps, 1):
             title = (step.__doc__ or step.__name__).strip()
@@ -239,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("proxy", "app", "portal"):
         check.add_argument(f"--{name}", required=True, help="base URL")
     check.add_argument("--users", required=True, type=Path, help="a users file it may edit")
+    check.add_argument("--signed", action="store_true", help="the demo runs in signed mode")
     args = parser.parse_args(argv)
     if args.command == "wait":
         problem = wait_until_up(args.urls, args.pid, args.timeout)
@@ -248,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "users":
         list_users(args.file)
         return 0
-    return Walkthrough(args.proxy, args.app, args.portal, args.users).run()
+    return Walkthrough(args.proxy, args.app, args.portal, args.users, signed=args.signed).run()
 
 
 if __name__ == "__main__":
