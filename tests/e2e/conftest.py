@@ -19,7 +19,7 @@ from .harness import database, servers
 from .harness.matrix import Matrix
 from .harness.net import free_port
 from .harness.processes import run_checked
-from .harness.signin import SignInFront, start_front
+from .harness.signin import SignInFront, start_front, write_signing_key
 from .harness.stacks import Stack, StackSpec, example_env, running_stack
 from .harness.timing import Timings
 
@@ -96,6 +96,21 @@ def migrate(dsn: str, front: SignInFront) -> None:
 
 
 @pytest.fixture(scope="session")
+def signing_front(e2e_dir: Path, timings: Timings) -> Iterator[SignInFront]:
+    """The sign-in front signing its answers (Pomerium's way) with a key the tests hold."""
+    directory = e2e_dir / "signing-front"
+    key = write_signing_key(directory / "signing-key.pem")
+    with timings.stage("start the signing sign-in front"):
+        running = start_front(
+            free_port(), directory, e2e_dir / "logs", signing_key=key, name="signing-front"
+        )
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
+
+@pytest.fixture(scope="session")
 def example_database(postgres: str, front: SignInFront, timings: Timings) -> Iterator[str]:
     """A migrated database for the example site, shared by the stacks."""
     with database.fresh_database(postgres) as dsn:
@@ -114,6 +129,8 @@ def stack(
 ) -> Iterator[Stack]:
     """A running stack for the ``StackSpec`` in ``request.param`` (parametrize indirectly)."""
     spec: StackSpec = request.param
+    if spec.signed:
+        front = request.getfixturevalue("signing_front")
     cleanup = ExitStack()
     with timings.stage(f"start stack {spec.id}"):
         running = cleanup.enter_context(running_stack(spec, front, example_database, e2e_dir))

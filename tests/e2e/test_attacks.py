@@ -4,24 +4,38 @@ Each case asserts on what the example site actually saw (``/whoami.json``): the 
 is never anybody but the user signed in at the sign-in front (or nobody), never gains a
 group, and never causes a 500. The outcome of every case is also collected in the
 attack matrix printed at the end of the run.
+
+The signing recipe (``nginx-signed``) runs every attack too, and the signed-assertion
+attacks: under gunicorn the application trusts the proxy's address as well (both must
+hold), under uvicorn the signature alone decides.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from .harness.attacks import ATTACKS, JSON, PUBLIC_JSON, SPOOF, VICTIM, Attack
+from .harness.attacks import (
+    ASSERTION_ATTACKS,
+    ATTACKS,
+    JSON,
+    PUBLIC_JSON,
+    SPOOF,
+    VICTIM,
+    AssertionAttack,
+    Attack,
+)
 from .harness.client import Response, request
 from .harness.matrix import Matrix
 from .harness.net import ATTACKER, LISTEN, PROXY_SOURCE
 from .harness.recipes import SECRET_HEADER, SECRET_VALUE
-from .harness.signin import SignInFront
-from .harness.stacks import ALL_STACKS, Stack
+from .harness.stacks import ALL_STACKS, SIGNED_STACKS, Stack
+from .harness.tokens import HEADER, Tokens
 from .harness.whoami import Seen
 
 pytestmark = pytest.mark.e2e
 
-STACKS = [pytest.param(spec, id=spec.id) for spec in ALL_STACKS]
+STACKS = [pytest.param(spec, id=spec.id) for spec in (*ALL_STACKS, *SIGNED_STACKS)]
+SIGNING_STACKS = [pytest.param(spec, id=spec.id) for spec in SIGNED_STACKS]
 SECRET_STACKS = [pytest.param(spec, id=spec.id) for spec in ALL_STACKS if spec.secret]
 PLAIN_STACKS = [pytest.param(spec, id=spec.id) for spec in ALL_STACKS if not spec.secret]
 CADDY_STACKS = [pytest.param(spec, id=spec.id) for spec in ALL_STACKS if spec.proxy == "caddy"]
@@ -52,9 +66,8 @@ def assert_never_escalated(response: Response, allowed_user: str | None, groups:
 @pytest.mark.parametrize("stack", STACKS, indirect=True, scope="session")
 @pytest.mark.parametrize("channel", ["via-proxy", "direct"])
 @pytest.mark.parametrize("attack", [pytest.param(a, id=a.id) for a in ATTACKS])
-def test_attack(
-    stack: Stack, channel: str, attack: Attack, front: SignInFront, matrix: Matrix
-) -> None:
+def test_attack(stack: Stack, channel: str, attack: Attack, matrix: Matrix) -> None:
+    front = stack.front
     victim_groups = set(front.groups(VICTIM))
     if channel == "via-proxy":
         cookies = front.sign_in(VICTIM) if attack.signed_in else None
@@ -137,9 +150,11 @@ def test_caddy_placeholder_on_a_bypassed_path_means_nobody(stack: Stack) -> None
 
 
 @pytest.mark.parametrize("stack", STACKS, indirect=True, scope="session")
-def test_utf8_identity_through_the_proxy(stack: Stack, front: SignInFront) -> None:
+def test_utf8_identity_through_the_proxy(stack: Stack) -> None:
     """Names and groups in UTF-8 arrive intact, except under granian, which empties every
-    non-ASCII header value: the user keeps the username and loses name and groups."""
+    non-ASCII header value: the user keeps the username and loses name and groups. (In
+    a signed token they are JSON: no server touches them.)"""
+    front = stack.front
     response = request(stack.proxy_port, JSON, cookies=front.sign_in("jorn"), source=ATTACKER)
     seen = Seen.parse(response)
     if stack.spec.server == "granian":
@@ -164,3 +179,78 @@ def test_underscore_spelling_from_the_proxy_address(stack: Stack) -> None:
     assert seen.username == ("mallory" if stack.spec.server == "granian" else "bob"), seen
     if stack.spec.server == "granian":  # and the library says so when it starts
         assert "maps a client's 'Remote_User' header" in stack.app.log()
+
+
+# -- signed assertions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", SIGNING_STACKS, indirect=True, scope="session")
+@pytest.mark.parametrize("channel", ["via-proxy", "direct"])
+@pytest.mark.parametrize("attack", [pytest.param(a, id=a.id) for a in ASSERTION_ATTACKS])
+def test_assertion_attack(
+    stack: Stack, channel: str, attack: AssertionAttack, matrix: Matrix
+) -> None:
+    """Forged, replayed and expired tokens, and unsigned headers beside a valid one: the
+    proxy puts its own token in their place; sent around it, a bad token is refused with
+    its reason and a valid one is believed for what it says, never for the headers."""
+    front = stack.front
+    assert front.signing_key is not None
+    tokens = Tokens(front.signing_key, front.port)
+    headers = attack.headers(tokens)
+    token = headers[0][1]
+    victim_groups = set(front.groups(VICTIM))
+    if channel == "via-proxy":
+        response = request(
+            stack.proxy_port,
+            JSON,
+            headers=[("Accept", "text/html"), *headers],
+            cookies=front.sign_in(VICTIM),
+            source=ATTACKER,
+        )
+    else:
+        response = request(stack.app_port, JSON, headers=headers, source=ATTACKER)
+    matrix.record(f"{stack.spec.id} {channel}", attack.id, outcome(response))
+
+    allowed = VICTIM if channel == "via-proxy" or not attack.reasons else None
+    assert_never_escalated(response, allowed, victim_groups)
+    assert (token.encode() if isinstance(token, str) else token) not in response.body
+    if attack.malformed and response.status in REFUSED:
+        return
+    if channel == "via-proxy":
+        # The proxy replaced the client's token with the front's own: the signed-in user.
+        seen = Seen.parse(response)
+        assert (seen.username, set(seen.groups), seen.outcome) == (
+            VICTIM,
+            victim_groups,
+            "identity",
+        ), seen
+        assert seen.assertion_key is not None, seen
+        assert seen.remote_user is None, seen
+        return
+    if stack.spec.network:
+        # Both must hold: any token from an address that is not the proxy is removed.
+        seen = Seen.parse(response)
+        assert (seen.username, seen.outcome, seen.reason) == (None, "anonymous", "untrusted_peer")
+        assert HEADER in seen.stripped, seen
+        return
+    if attack.reasons:
+        assert response.status == 400, response
+        reason = response.body.decode().split(":", 2)[1].split()[0]
+        assert reason in attack.reasons, response.body
+        return
+    seen = Seen.parse(response)  # a valid token: believed for what it says, and only that
+    assert (seen.username, set(seen.groups), seen.outcome) == (VICTIM, {"editors"}, "identity")
+    assert (seen.remote_user, seen.remote_groups) == (None, None), seen
+    assert seen.trusted is False, seen  # no address is trusted here: the signature decided
+
+
+@pytest.mark.parametrize("stack", SIGNING_STACKS, indirect=True, scope="session")
+def test_a_valid_token_from_the_proxys_address_is_believed(stack: Stack) -> None:
+    """Control: a genuine token from the proxy's address signs its user in (so the
+    refusals above come from the checks, not from a broken set-up)."""
+    front = stack.front
+    assert front.signing_key is not None
+    token = Tokens(front.signing_key, front.port).genuine(user="carol", groups=("editors",))
+    response = request(stack.app_port, JSON, headers=[(HEADER, token)], source=PROXY_SOURCE)
+    seen = Seen.parse(response)
+    assert (seen.username, seen.outcome, seen.trusted) == ("carol", "identity", stack.spec.network)

@@ -26,7 +26,14 @@ pytestmark = pytest.mark.e2e
 
 IDENTITY = ("Remote-User", "Remote-Groups", "Remote-Name", "Remote-Email")
 UNDERSCORED = tuple(header.replace("-", "_") for header in IDENTITY)
-FILES = ("nginx.conf", "Caddyfile", "haproxy.cfg", "haproxy-auth-request.lua", "traefik.yml")
+FILES = (
+    "nginx.conf",
+    "nginx-signed.conf",
+    "Caddyfile",
+    "haproxy.cfg",
+    "haproxy-auth-request.lua",
+    "traefik.yml",
+)
 
 
 def text(name: str) -> str:
@@ -44,6 +51,7 @@ def test_every_address_is_loopback(name: str) -> None:
     ("name", "canonical"),
     [
         ("nginx.conf", (PROXY_LISTEN, AUTH_SERVICE, APPLICATION, "proxy_bind 127.0.0.2;")),
+        ("nginx-signed.conf", (PROXY_LISTEN, AUTH_SERVICE, APPLICATION, "proxy_bind 127.0.0.2;")),
         ("Caddyfile", (PROXY_LISTEN, AUTH_SERVICE, APPLICATION)),
         ("haproxy.cfg", (PROXY_LISTEN, APPLICATION, "source 127.0.0.2")),
         ("haproxy-auth-request.lua", (AUTH_SERVICE,)),
@@ -86,6 +94,28 @@ def test_nginx_sets_every_identity_header_in_every_application_location() -> Non
     for where, block in application.items():
         for header in (*IDENTITY, SECRET_HEADER):
             assert re.search(rf"proxy_set_header\s+{header}\s", block), (where, header)
+
+
+def test_nginx_signed_forwards_only_the_services_token_in_every_application_location() -> None:
+    """The client's own X-Pomerium-Jwt-Assertion is replaced in every location that
+    proxies to the application, and no unsigned identity header is forwarded."""
+    config = re.sub(r"#.*", "", text("nginx-signed.conf"))
+    assert re.search(r"underscores_in_headers\s+off;", config)
+    locations = nginx_locations(config)
+    application = {w: b for w, b in locations.items() if "proxy_pass http://django" in b}
+    assert set(application) == {"/", "/healthz"}
+    assert re.search(
+        r"auth_request_set\s+\$identity_assertion\s+\$upstream_http_x_pomerium_jwt_assertion;",
+        application["/"],
+    )
+    assert re.search(
+        r"proxy_set_header\s+X-Pomerium-Jwt-Assertion\s+\$identity_assertion;", application["/"]
+    )
+    assert re.search(r'proxy_set_header\s+X-Pomerium-Jwt-Assertion\s+"";', application["/healthz"])
+    for where, block in application.items():
+        for header in IDENTITY:
+            assert re.search(rf'proxy_set_header\s+{header}\s+"";', block), (where, header)
+    assert "/.well-known/pomerium/jwks.json" in text("nginx-signed.conf")  # the app's key URL
 
 
 def test_caddy_removes_both_spellings_before_forward_auth() -> None:

@@ -6,14 +6,23 @@ first. The expected outcome is the same for all: the application never sees anyb
 the signed-in user (or nobody), never a group the user does not have, and never fails
 with a 500. Attacks in malformed HTTP may also be refused outright (400) by a proxy or a
 server, which is as safe.
+
+``ASSERTION_ATTACKS`` are for the signing recipe: forged tokens (another key, ``alg:
+none``, HS256 with the public key, an unknown key id), genuine ones an attacker may hold
+(expired, made for another application), and unsigned identity headers sent along with
+a valid token. The expectation is the same, plus: a token that reaches verification and
+fails is refused with its reason code (400), never believed.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from .client import Header
 from .recipes import SECRET_HEADER, SECRET_VALUE
+from .tokens import Tokens
 
 JSON = "/whoami.json"  # protected: the sign-in front asks for a sign-in
 PUBLIC_JSON = "/public/whoami.json"  # bypassed by the sign-in front's rules
@@ -107,5 +116,75 @@ ATTACKS = (
         "literal-caddy-placeholder",
         (("Remote-User", "{http.reverse_proxy.header.Remote-User}"),),
         path=PUBLIC_JSON,
+    ),
+)
+
+
+# -- signed assertions ------------------------------------------------------------------------
+
+NOW = int(time.time())
+ADMIN = (("user", "alice"), ("groups", ("admins", "staff", "editors")))
+
+
+@dataclass(frozen=True)
+class AssertionAttack:
+    """A token sent in ``X-Pomerium-Jwt-Assertion``, made by ``harness.tokens.Tokens``.
+
+    ``make`` names the ``Tokens`` method and ``claims`` its arguments; ``extra`` are more
+    headers sent along. ``reasons`` are the codes the application may refuse the token
+    with when it reaches verification (empty: a valid token, of the signed-in user).
+    """
+
+    id: str
+    make: str
+    claims: tuple[tuple[str, Any], ...] = ()
+    extra: tuple[Header, ...] = ()
+    reasons: frozenset[str] = frozenset()
+    malformed: bool = False  # a server may refuse the request itself (400, 431)
+
+    def headers(self, tokens: Tokens) -> list[Header]:
+        token = getattr(tokens, self.make)(**dict(self.claims))
+        return [("X-Pomerium-Jwt-Assertion", token), *self.extra]
+
+
+ASSERTION_ATTACKS = (
+    AssertionAttack(
+        "forged-wrong-key", "wrong_key", ADMIN, reasons=frozenset({"assertion_signature"})
+    ),
+    AssertionAttack(
+        "forged-alg-none", "alg_none", ADMIN, reasons=frozenset({"assertion_algorithm"})
+    ),
+    AssertionAttack(
+        "forged-hs256-with-the-public-key",
+        "hs256_public_key",
+        ADMIN,
+        reasons=frozenset({"assertion_algorithm"}),
+    ),
+    AssertionAttack(
+        "forged-unknown-kid", "unknown_kid", ADMIN, reasons=frozenset({"assertion_unknown_key"})
+    ),
+    AssertionAttack(
+        "replayed-for-another-app",
+        "genuine",
+        (*ADMIN, ("iss", "wiki.example.com"), ("aud", "wiki.example.com")),
+        reasons=frozenset({"assertion_audience", "assertion_issuer"}),
+    ),
+    AssertionAttack(
+        "replayed-expired",
+        "genuine",
+        (*ADMIN, ("iat", NOW - 7200), ("exp", NOW - 3600)),
+        reasons=frozenset({"assertion_expired"}),
+    ),
+    AssertionAttack(
+        "valid-token-with-unsigned-headers",
+        "genuine",
+        (("user", VICTIM), ("groups", ("editors",))),
+        extra=(*SPOOF, ("Remote-Name", "Admin"), ("Remote-Email", "admin@example.com")),
+    ),
+    AssertionAttack(
+        "valid-token-underscore-headers",
+        "genuine",
+        (("user", VICTIM), ("groups", ("editors",))),
+        extra=(("Remote_User", "admin"), ("X_Pomerium_Jwt_Assertion", "x")),
     ),
 )

@@ -1,8 +1,9 @@
 """The reverse proxies, each started from its recipe in ``docs/recipes/``.
 
-``start_proxy("nginx" | "caddy" | "haproxy", ports, directory, log_dir)`` renders the
-recipe (canonical ports -> this stack's ports, see ``recipes``) into ``directory``,
-starts the proxy in the foreground as a ``ManagedProcess`` and waits until it listens.
+``start_proxy("nginx" | "caddy" | "haproxy" | "nginx-signed", ports, directory, log_dir)``
+renders the recipe (canonical ports -> this stack's ports, see ``recipes``) into
+``directory``, starts the proxy in the foreground as a ``ManagedProcess`` and waits until
+it listens.
 """
 
 from __future__ import annotations
@@ -18,17 +19,25 @@ from .processes import ManagedProcess
 from .recipes import Ports
 
 PROXIES = ("nginx", "caddy", "haproxy")
+#: The recipes that forward a signed assertion (docs/recipes/nginx-signed.conf).
+SIGNED_PROXIES = ("nginx-signed",)
 
 # Debian package -> binary; scripts/install-system-deps installs them.
 BINARIES = {"nginx": "/usr/sbin/nginx", "caddy": "/usr/bin/caddy", "haproxy": "/usr/sbin/haproxy"}
 
 #: The peer address each proxy's connections to the application come from.
 #: Caddy 2.6 cannot bind a source address: it connects from 127.0.0.1.
-SOURCE_ADDRESS = {"nginx": "127.0.0.2", "caddy": "127.0.0.1", "haproxy": "127.0.0.2"}
+SOURCE_ADDRESS = {
+    "nginx": "127.0.0.2",
+    "caddy": "127.0.0.1",
+    "haproxy": "127.0.0.2",
+    "nginx-signed": "127.0.0.2",
+}
 
 
 def binary(proxy: str) -> str:
     """The proxy's executable; ``FileNotFoundError`` naming the install script if absent."""
+    proxy = proxy.removesuffix("-signed")
     path = BINARIES[proxy]
     if not os.access(path, os.X_OK):
         found = shutil.which(proxy)
@@ -53,6 +62,10 @@ def _nginx(ports: Ports, directory: Path) -> list[str]:
     return nginx_command(recipes.write("nginx.conf", ports, directory), directory)
 
 
+def _nginx_signed(ports: Ports, directory: Path) -> list[str]:
+    return nginx_command(recipes.write("nginx-signed.conf", ports, directory), directory)
+
+
 def _caddy(ports: Ports, directory: Path) -> list[str]:
     config = recipes.write("Caddyfile", ports, directory)
     return [binary("caddy"), "run", "--adapter", "caddyfile", "--config", str(config)]
@@ -74,6 +87,7 @@ def _haproxy(ports: Ports, directory: Path) -> list[str]:
 
 _COMMANDS: dict[str, Callable[[Ports, Path], list[str]]] = {
     "nginx": _nginx,
+    "nginx-signed": _nginx_signed,
     "caddy": _caddy,
     "haproxy": _haproxy,
 }

@@ -2,7 +2,10 @@
 
 It runs from its command line (``python -m signin serve``) on a copy of
 ``example/users.yml``, so tests can add users and change groups: the front re-reads
-the file when it changes, as Authelia does with ``watch: true``.
+the file when it changes, as Authelia does with ``watch: true``. Started with a signing
+key (``signing_key``), it signs its answers as Pomerium does (``--sign-assertions``), with
+a key the tests hold too, so they can make the tokens an attacker may have obtained
+(expired, or for another application) from the real key.
 """
 
 from __future__ import annotations
@@ -35,10 +38,14 @@ def password_of(username: str) -> str:
 class SignInFront:
     """A running sign-in front: its portal port, its users file, and signed-in cookies."""
 
-    def __init__(self, port: int, users_file: Path, process: ManagedProcess) -> None:
+    def __init__(
+        self, port: int, users_file: Path, process: ManagedProcess, signing_key: Path | None
+    ) -> None:
         self.port = port
         self.users_file = users_file
         self.process = process
+        #: The key it signs with (``None``: it does not sign).
+        self.signing_key = signing_key
         self._lock = threading.Lock()
         self._cookies: dict[str, dict[str, str]] = {}
 
@@ -92,13 +99,43 @@ class SignInFront:
         return groups
 
 
-def start_front(port: int, directory: Path, log_dir: Path) -> SignInFront:
-    """Copy the demo users into ``directory`` and start the front's portal on ``port``."""
+def write_signing_key(path: Path) -> Path:
+    """A new P-256 private key in PEM at ``path`` (the front's ``--signing-key``)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def start_front(
+    port: int,
+    directory: Path,
+    log_dir: Path,
+    *,
+    signing_key: Path | None = None,
+    users_file: Path | None = None,
+    name: str = "signin-front",
+) -> SignInFront:
+    """Copy the demo users into ``directory`` (unless ``users_file`` is given) and start
+    the front's portal on ``port``; signing with ``signing_key`` when it is given."""
     directory.mkdir(parents=True, exist_ok=True)
-    users_file = directory / "users.yml"
-    users_file.write_bytes((EXAMPLE / "users.yml").read_bytes())
+    if users_file is None:
+        users_file = directory / "users.yml"
+        users_file.write_bytes((EXAMPLE / "users.yml").read_bytes())
+    signing = (
+        [] if signing_key is None else ["--sign-assertions", "--signing-key", str(signing_key)]
+    )
     process = ManagedProcess(
-        "signin-front",
+        name,
         [
             sys.executable,
             "-m",
@@ -110,8 +147,9 @@ def start_front(port: int, directory: Path, log_dir: Path) -> SignInFront:
             f"{LISTEN}:{port}",
             "--session-inactivity",
             "0",
+            *signing,
         ],
-        log_path=log_dir / "signin-front.log",
+        log_path=log_dir / f"{name}.log",
         cwd=EXAMPLE,
         env=server_environment(App(wsgi="", asgi="", pythonpath=(EXAMPLE,))),
     )
@@ -120,4 +158,4 @@ def start_front(port: int, directory: Path, log_dir: Path) -> SignInFront:
     except BaseException:
         process.stop()
         raise
-    return SignInFront(port, users_file, process)
+    return SignInFront(port, users_file, process, signing_key)

@@ -7,42 +7,59 @@ that the server's log has no traceback.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .net import free_port
+from .net import LISTEN, free_port
 from .processes import ManagedProcess
 from .proxies import PROXIES, SOURCE_ADDRESS, start_proxy
 from .recipes import SECRET_HEADER, SECRET_VALUE, Ports
 from .servers import SERVERS, example_app, start_server
 from .signin import SignInFront
+from .tokens import HOST, JWKS_PATH
 
 
 @dataclass(frozen=True)
 class StackSpec:
-    """Which proxy in front of which server, and whether the shared secret is on."""
+    """Which proxy in front of which server, whether the shared secret is on, and for a
+    signing recipe (``signed``), whether the application also trusts the proxy's address
+    (``network``: both must hold) or the signature alone decides."""
 
     proxy: str
     server: str
     secret: bool = False
+    signed: bool = False
+    network: bool = True
 
     @property
     def id(self) -> str:
-        """``nginx-gunicorn``, ``caddy-uvicorn+secret``, ..."""
-        return f"{self.proxy}-{self.server}" + ("+secret" if self.secret else "")
+        """``nginx-gunicorn``, ``caddy-uvicorn+secret``, ``nginx-signed-uvicorn-no-address``."""
+        return (
+            f"{self.proxy}-{self.server}"
+            + ("+secret" if self.secret else "")
+            + ("" if self.network else "-no-address")
+        )
 
     @property
     def trusted(self) -> str:
-        """The one address the application trusts: where the proxy connects from."""
-        return SOURCE_ADDRESS[self.proxy]
+        """The one address the application trusts (where the proxy connects from), or
+        ``""`` for none."""
+        return SOURCE_ADDRESS[self.proxy] if self.network else ""
 
 
 #: Every proxy in front of every server. Caddy runs with the shared secret: it connects
 #: from 127.0.0.1 like every other local process, so its recipe recommends the secret.
 ALL_STACKS = tuple(
     StackSpec(proxy, server, secret=proxy == "caddy") for proxy in PROXIES for server in SERVERS
+)
+#: The signing recipe: under gunicorn with the proxy's address trusted too (both must
+#: hold), under uvicorn with the signature alone.
+SIGNED_STACKS = (
+    StackSpec("nginx-signed", "gunicorn", signed=True),
+    StackSpec("nginx-signed", "uvicorn", signed=True, network=False),
 )
 
 
@@ -54,6 +71,7 @@ class Stack:
     ports: Ports
     app: ManagedProcess
     proxy: ManagedProcess
+    front: SignInFront
 
     @property
     def proxy_port(self) -> int:
@@ -79,6 +97,16 @@ def example_env(spec: StackSpec, front: SignInFront, database: str) -> dict[str,
             "EXAMPLE_SHARED_SECRET_HEADER": SECRET_HEADER,
             "EXAMPLE_SHARED_SECRET": SECRET_VALUE,
         }
+    if spec.signed:
+        # As the recipe's header says, with a short refetch cooldown: a test restarts the
+        # front with a new key and expects the next request to fetch it.
+        assertion = {
+            "preset": "pomerium",
+            "host": HOST,
+            "jwks_url": f"http://{LISTEN}:{front.port}{JWKS_PATH}",
+            "refetch_cooldown": 1,
+        }
+        env["EXAMPLE_ASSERTION"] = json.dumps(assertion)
     return env
 
 
@@ -110,6 +138,6 @@ def running_stack(
             spec.proxy, ports, directory / spec.id, log_dir, name=f"{spec.id}-{spec.proxy}"
         )
         cleanup.callback(proxy.stop)
-        yield Stack(spec, ports, app, proxy)
+        yield Stack(spec, ports, app, proxy, front)
     errors = app.error_lines()
     assert not errors, f"{spec.id}: errors in {app.log_path}:\n" + "\n".join(errors[:20])

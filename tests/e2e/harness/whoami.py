@@ -27,6 +27,7 @@ class Seen:
     remote_groups: str | None
     last_sync_changed: tuple[str, ...]
     last_sync_created: bool
+    assertion_key: str | None  # signed mode: the key that verified the proxy's token
 
     @classmethod
     def parse(cls, response: Response) -> Seen:
@@ -51,6 +52,7 @@ class Seen:
             remote_groups=meta.get("HTTP_REMOTE_GROUPS"),
             last_sync_changed=tuple(data.get("last_sync_changed") or ()),
             last_sync_created=bool(data.get("last_sync_created")),
+            assertion_key=verdict.get("assertion_key"),
         )
 
     def summary(self) -> str:
