@@ -45,13 +45,22 @@ def save_pyperf(
     wsgi_loops: int,
     django: DjangoResults,
     e2e: E2EResults | None,
+    *,
+    assertions: tuple[dict[str, list[float]], int] | None = None,
 ) -> None:
-    """Write (replace) ``path`` with every part's samples."""
+    """Write (replace) ``path`` with every part's samples (``assertions``: the signed-mode
+    samples and their calls per round)."""
     machine = machine_metadata()
     benchmarks = [
         _benchmark(f"wsgi: {name}", [ns * 1e-9 for ns in values], wsgi_loops, machine)
         for name, values in wsgi.items()
     ]
+    if assertions is not None:
+        samples, loops = assertions
+        benchmarks.extend(
+            _benchmark(f"assertion: {name}", [ns * 1e-9 for ns in values], loops, machine)
+            for name, values in samples.items()
+        )
     for scenario, stacks in django.samples.items():
         benchmarks.extend(
             _benchmark(f"django {scenario}: {stack}", values, django.loops[scenario], machine)

@@ -3,7 +3,8 @@
 Parts, each measured with interleaved rounds (``rounds.py``):
 
 1. the WSGI core against a bare app, a hand-written gate and Werkzeug's ProxyFix
-   (``wsgi_overhead.py``);
+   (``wsgi_overhead.py``), and signed mode against the trusted-header path
+   (``assertion_cost.py``);
 2. Django in-process, our stack against Django's own and the Authelia guide's backend,
    in four scenarios, with the SQL of each (``django_requests.py``);
 3. end to end, nginx + gunicorn + the example site under ``wrk`` (``e2e.py``).
@@ -25,8 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import django_requests, e2e, wsgi_overhead
-from benchmarks.analysis import django_tables, e2e_table, wsgi_table
+from benchmarks import assertion_cost, django_requests, e2e, wsgi_overhead
+from benchmarks.analysis import assertion_table, django_tables, e2e_table, wsgi_table
 from benchmarks.environment import describe_machine
 from benchmarks.plot import plot
 from benchmarks.store import save_pyperf
@@ -41,14 +42,16 @@ class Plan:
 
     wsgi_rounds: int
     wsgi_loops: int
+    assertion_rounds: int
+    assertion_loops: int
     django_rounds: int
     django_scale: float
     e2e_rounds: int
     e2e_seconds: float
 
 
-FULL = Plan(25, 20_000, 30, 1.0, 10, 5.0)
-QUICK = Plan(5, 5_000, 6, 0.2, 2, 2.0)
+FULL = Plan(25, 20_000, assertion_cost.ROUNDS, assertion_cost.LOOPS, 30, 1.0, 10, 5.0)
+QUICK = Plan(5, 5_000, 5, 2_000, 6, 0.2, 2, 2.0)
 
 
 def checks_table(checks: list[Check]) -> Table:
@@ -71,6 +74,8 @@ def main() -> int:
 
     print("== WSGI core", flush=True)
     wsgi = wsgi_overhead.collect(plan.wsgi_rounds, plan.wsgi_loops)
+    print("== signed assertions", flush=True)
+    assertions = assertion_cost.collect(plan.assertion_rounds, plan.assertion_loops)
     print("== Django, in-process", flush=True)
     django = django_requests.collect(plan.django_rounds, plan.django_scale)
     results_e2e = None
@@ -82,6 +87,9 @@ def main() -> int:
     tables: list[Table] = []
     checks: list[Check] = []
     table, found = wsgi_table(wsgi)
+    tables.append(table)
+    checks.extend(found)
+    table, found = assertion_table(assertions)
     tables.append(table)
     checks.extend(found)
     found_tables, found = django_tables(django)
@@ -96,7 +104,8 @@ def main() -> int:
     minutes = (time.monotonic() - started) / 60
     summary = [
         f"run: {when}, {'--quick' if args.quick else 'full'}, {minutes:.1f} min; rounds: "
-        f"WSGI {plan.wsgi_rounds}, Django {plan.django_rounds}, end to end {plan.e2e_rounds}",
+        f"WSGI {plan.wsgi_rounds}, signed assertions {plan.assertion_rounds}, "
+        f"Django {plan.django_rounds}, end to end {plan.e2e_rounds}",
         f"machine: {machine}",
         f"load average (1 min) before / after: {load_before[0]:.2f} / {load_after[0]:.2f}",
     ]
@@ -109,7 +118,14 @@ def main() -> int:
 
     output = ROOT / ".run" / "bench"
     output.mkdir(parents=True, exist_ok=True)
-    save_pyperf(output / "pyperf.json", wsgi, plan.wsgi_loops, django, results_e2e)
+    save_pyperf(
+        output / "pyperf.json",
+        wsgi,
+        plan.wsgi_loops,
+        django,
+        results_e2e,
+        assertions=(assertions, plan.assertion_loops),
+    )
     docs = output if args.quick else ROOT / "docs"
     title = f"remote-identity benchmarks, {when}: {machine}"
     plot(docs / "benchmarks.png", wsgi, django, results_e2e, title)

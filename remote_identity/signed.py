@@ -33,16 +33,26 @@ _CACHE_SIZE = 1024
 class SignedIdentities:
     """Verifies the token of a request and makes the identity of its claims.
 
+    The identity gate calls :attr:`verify`, then looks the assertion up in
+    :attr:`results`, and calls :meth:`identify` only when it is not there: a repeated
+    token costs two lookups.
+
     Attributes:
         verifier: the ``AssertionVerifier``.
+        verify: its ``verify`` method: the token -> a ``VerifiedAssertion``, or
+            ``InvalidAssertion``.
         policy: the ``ParsingPolicy`` the claims are checked with.
         key: the environ key of the verifier's header (``HTTP_X_POMERIUM_JWT_ASSERTION``).
+        results: ``id(assertion)`` -> the assertion and the identity of its claims, for
+            the assertions made so far (at most 1024). The entry holds the assertion, so
+            its id cannot be given to another object while the entry exists.
     """
 
-    __slots__ = ("_cache", "_labels", "key", "policy", "verifier")
+    __slots__ = ("_labels", "key", "policy", "results", "verifier", "verify")
 
     def __init__(self, verifier: AssertionVerifier, policy: ParsingPolicy) -> None:
         self.verifier = verifier
+        self.verify = verifier.verify
         self.policy = policy
         self.key = environ_key(verifier.header)
         claims = verifier.claims
@@ -51,20 +61,14 @@ class SignedIdentities:
             field: f"{verifier.header} claim {claims[field]!r}" if field in claims else ""
             for field in FIELDS
         }
-        # id(assertion) -> (assertion, its result). The entry holds the assertion, so its
-        # id cannot be given to another object while the entry exists.
-        self._cache: dict[int, tuple[VerifiedAssertion, ParseResult]] = {}
+        self.results: dict[int, tuple[VerifiedAssertion, ParseResult]] = {}
 
-    def identify(self, token: str) -> tuple[VerifiedAssertion, ParseResult]:
-        """The verified assertion in ``token`` and the identity of its claims.
+    def identify(self, assertion: VerifiedAssertion) -> tuple[VerifiedAssertion, ParseResult]:
+        """The identity of ``assertion``'s claims, by the rules of header values,
+        remembered in :attr:`results`.
 
-        Raises ``InvalidAssertion`` (the token), or ``IdentityError`` with the reason of
-        the name rule a claim breaks; neither contains the token.
+        Raises ``IdentityError`` with the reason of the name rule a claim breaks.
         """
-        assertion = self.verifier.verify(token)
-        entry = self._cache.get(id(assertion))
-        if entry is not None:
-            return entry
         result = identity_from_claims(
             assertion.username,
             assertion.name,
@@ -73,8 +77,8 @@ class SignedIdentities:
             labels=self._labels,
             policy=self.policy,
         )
-        cache = self._cache
-        if len(cache) >= _CACHE_SIZE:
-            cache.clear()
-        entry = cache[id(assertion)] = (assertion, result)
+        results = self.results
+        if len(results) >= _CACHE_SIZE:
+            results.clear()
+        entry = results[id(assertion)] = (assertion, result)
         return entry

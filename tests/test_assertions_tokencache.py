@@ -12,11 +12,17 @@ def assertion(name: str) -> VerifiedAssertion:
     return VerifiedAssertion(name, None, None, (), {}, "X-T", DEFAULT_CLAIMS, 0.0, None)
 
 
+def found(cache: TokenCache, token: str, now: float) -> tuple[VerifiedAssertion, str] | None:
+    """The value and key fingerprint ``cache`` has for ``token`` at ``now``."""
+    entry = cache.get(token, now)
+    return None if entry is None else (entry.value, entry.fingerprint)
+
+
 def test_get_until_expiry() -> None:
     cache = TokenCache(4)
     value = assertion("a")
     cache.put("t", value, expires_at=100.0, fingerprint="fp")
-    assert cache.get("t", 99.9) == (value, "fp")
+    assert found(cache, "t", 99.9) == (value, "fp")
     assert cache.get("t", 100.0) is None
     assert len(cache) == 0  # the expired entry is gone
     assert cache.get("other", 0.0) is None
@@ -68,3 +74,19 @@ def test_concurrent_inserts_stay_bounded() -> None:
     for thread in threads:
         thread.join(30)
     assert len(cache) == 50
+
+
+def test_tokens_that_end_alike_are_never_mixed_up() -> None:
+    """Entries are found by the token's end and used only for the very same token."""
+    cache = TokenCache(4)
+    tail = "s" * 40
+    first, second = assertion("first"), assertion("second")
+    cache.put("header.one." + tail, first, 100.0, "fp")
+    assert found(cache, "header.one." + tail, 0.0) == (first, "fp")
+    assert cache.get("header.two." + tail, 0.0) is None  # same end, another token
+    cache.discard("header.two." + tail)  # not the stored token: nothing forgotten
+    assert found(cache, "header.one." + tail, 0.0) == (first, "fp")
+    cache.put("header.two." + tail, second, 100.0, "fp")  # replaces the other
+    assert cache.get("header.one." + tail, 0.0) is None
+    assert found(cache, "header.two." + tail, 0.0) == (second, "fp")
+    assert len(cache) == 1

@@ -16,10 +16,17 @@ from typing import NamedTuple
 
 from .claims import VerifiedAssertion
 
-__all__ = ["TokenCache"]
+__all__ = ["Entry", "TokenCache"]
 
 
-class _Entry(NamedTuple):
+#: How many of a token's last characters find its entry.
+TAIL = 32
+
+
+class Entry(NamedTuple):
+    """A verified token: the result of its verification, until when, by which key."""
+
+    token: str
     value: VerifiedAssertion
     expires_at: float  # seconds since the epoch
     fingerprint: str  # of the key that verified the token
@@ -30,21 +37,21 @@ class TokenCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, token: str, now: float) -> tuple[VerifiedAssertion, str] | None:
-        """The value stored for ``token`` and its key's fingerprint, if not expired."""
-        entry = self._entries.get(token)
-        if entry is None:
+    def get(self, token: str, now: float) -> Entry | None:
+        """The entry of ``token`` (its value and its key's fingerprint), if not expired."""
+        entry = self._entries.get(token[-TAIL:])
+        if entry is None or entry.token != token:
             return None
         if now >= entry.expires_at:
             self.discard(token)
             return None
-        return entry.value, entry.fingerprint
+        return entry
 
     def put(
         self, token: str, value: VerifiedAssertion, expires_at: float, fingerprint: str
@@ -52,13 +59,17 @@ class TokenCache:
         """Remember a verified token until ``expires_at`` (seconds since the epoch)."""
         if self.size <= 0:
             return
+        key = token[-TAIL:]
         with self._lock:
-            self._entries.pop(token, None)
+            self._entries.pop(key, None)
             while len(self._entries) >= self.size:
                 del self._entries[next(iter(self._entries))]
-            self._entries[token] = _Entry(value, expires_at, fingerprint)
+            self._entries[key] = Entry(token, value, expires_at, fingerprint)
 
     def discard(self, token: str) -> None:
         """Forget ``token`` (expired, or its key is no longer trusted)."""
+        key = token[-TAIL:]
         with self._lock:
-            self._entries.pop(token, None)
+            entry = self._entries.get(key)
+            if entry is not None and entry.token == token:
+                del self._entries[key]

@@ -30,6 +30,7 @@ from .tokens import Profile, TokenHeader, read_token
 
 __all__ = ["AssertionVerifier"]
 
+_now = time.time  # looked up once: the cached path runs on every request
 _EXTRA = "signed assertions need PyJWT and cryptography: pip install 'remote-identity[jwt]'"
 _KEY_SOURCES = ("jwks_url", "jwks", "jwks_file", "pem_map_url", "pem_key_base_url")
 
@@ -247,10 +248,10 @@ class AssertionVerifier:
         any input; its ``reason`` says which check failed, and it never contains the token.
         """
         if isinstance(token, str) and len(token) <= self.max_token_bytes:
-            hit = self._cache.get(token, time.time())
+            hit = self._cache.get(token, _now())
             if hit is not None:
-                if self._source.trusts(hit[1]):
-                    return hit[0]
+                if self._source.trusts(hit.fingerprint):
+                    return hit.value
                 self._cache.discard(token)
         return self._verify(token)
 
