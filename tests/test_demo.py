@@ -4,8 +4,9 @@
 loopback ports, walks through the demo with real HTTP requests (sign-in, groups and
 flags, a group change in the users file, a spoofed request around the front, logout),
 then stops both servers. ``--check --signed`` does the same in signed mode (the front
-signs, the site verifies; a forged token around the front is refused). ``DEMO_PYTHON`` makes it use this interpreter's packages
-instead of setting up ``.venv``, which the test run may be using.
+signs, the site verifies; a forged token around the front is refused). ``DEMO_PYTHON``
+makes it use this interpreter's packages instead of setting up ``.venv``, which the test
+run may be using.
 """
 
 from __future__ import annotations
