@@ -146,6 +146,7 @@ _SUBMODULES = (
     "parsing",
     "options",
     "events",
+    "verdicts",
     "gate",
 )
 CANONICAL: dict[str, str] = {}
@@ -239,9 +240,22 @@ def _preset_list(name: str) -> str:
 
 RECIPES = DOCS / "recipes"
 #: The recipes shown first, in this order; any other file follows, by name.
-_RECIPE_ORDER = ("nginx.conf", "Caddyfile", "haproxy.cfg", "haproxy-auth-request.lua")
+_RECIPE_ORDER = (
+    "nginx.conf",
+    "nginx-signed.conf",
+    "Caddyfile",
+    "haproxy.cfg",
+    "haproxy-auth-request.lua",
+)
 #: Pygments lexers for the recipe files, by name or suffix; others are shown as text.
-_LEXERS = {"nginx.conf": "nginx", ".lua": "lua", ".yml": "yaml", ".yaml": "yaml", ".toml": "toml"}
+_LEXERS = {
+    "nginx.conf": "nginx",
+    "nginx-signed.conf": "nginx",
+    ".lua": "lua",
+    ".yml": "yaml",
+    ".yaml": "yaml",
+    ".toml": "toml",
+}
 
 
 def _recipe_files() -> str:

@@ -160,7 +160,8 @@ def text_lines(entry: dict[str, Any]) -> list[str]:
         return lines
     header = entry["token"]
     if header:
-        lines.append(f"token:     alg {header['alg']}, kid {header['kid']} (unverified header)")
+        kid = f"kid {header['kid']}" if header["kid"] else "no kid"
+        lines.append(f"token:     alg {header['alg']}, {kid} (unverified header)")
     if entry["verified"]:
         lines.append(f"verified:  key {entry['key_id']}, expires {entry['expires']}")
     if entry["failed_check"]:

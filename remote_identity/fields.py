@@ -4,7 +4,7 @@ Two paths reach here with Unicode text, and both go through the same rules:
 
 - header values, once :mod:`remote_identity.parsing` has recovered their text (PEP 3333
   latin-1 -> strict UTF-8), trimmed HTTP's white space and removed a scheme's prefix;
-- the claims of a verified signed assertion (:mod:`remote_identity.assertions`), which
+- the claims of a verified signed assertion (``remote_identity.assertions``), which
   are Unicode already: nothing trims or decodes them.
 
 A value that is not a clean name is refused with the reason code of the rule it breaks

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from . import options as gate_options
 from .errors import IdentityError
 from .events import SecurityLog
-from .parsing import ParseResult, parse_headers
+from .fields import ParseResult
+from .parsing import parse_headers
 from .peer import PROXY_FIX_ORIG, peer_of
 from .schemes import environ_key
 from .signed import SignedIdentities
@@ -129,8 +130,8 @@ class IdentityGate:
         for header in headers:
             spelling.setdefault(environ_key(header), header)
         self._keys_by_header = {header: key for key, header in spelling.items()}
-        #: Every header this gate judges and may remove: the scheme's and, in signed mode,
-        #: the proxy's unsigned headers and the assertion's own header.
+        #: Every header this gate judges and may remove (the scheme's and, in signed
+        #: mode, the proxy's unsigned headers and the assertion's own header).
         self.headers = tuple(self._keys_by_header)
         self._pairs = tuple(spelling.items())
         # Signed mode removes these from every request: all but the assertion's header.
@@ -139,7 +140,7 @@ class IdentityGate:
         self._unsigned_keys = frozenset(key for key, _ in self._unsigned_pairs)
         self._token_header = spelling.get(token_key or "", "")
         #: Environ keys whose values ``remote_identity.orig`` never keeps (it keeps
-        #: ``"[redacted]"`` instead): the shared secret's and the signed assertion's.
+        #: ``"[redacted]"`` instead), the shared secret's and the signed assertion's.
         self.redacted = frozenset(key for key in (token_key, self._secret_key) if key)
         self._cache: dict[tuple[object, ...], ParseResult] = {}
         # Exceptions are cheap to keep and dear to build; these are never raised, only

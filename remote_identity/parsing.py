@@ -7,7 +7,8 @@ strictly; nothing is ever guessed. Once decoded and trimmed, every value goes th
 (the character rules for names are in :mod:`remote_identity.names`).
 
 Parsing is pure: it logs nothing and changes nothing. A value dropped while the identity
-is kept (a malformed e-mail address) is returned in :attr:`ParseResult.dropped`; the
+is kept (a malformed e-mail address) is returned in
+:attr:`~remote_identity.fields.ParseResult.dropped`; the
 ``IdentityGate`` puts it in the ``Verdict`` and logs it.
 """
 
@@ -18,14 +19,14 @@ from collections.abc import Mapping
 
 from .decoding import decode_encoded_words, decode_utf8
 from .errors import IdentityError
-from .fields import ParseResult, clean_email, clean_groups, clean_name, clean_username, email_field
+from .fields import ParseResult as ParseResult  # its home is fields; kept importable here
+from .fields import clean_email, clean_groups, clean_name, clean_username, email_field
 from .identity import Identity
 from .names import HTTP_WHITESPACE
 from .policy import DEFAULT_POLICY, ParsingPolicy
 from .schemes import HeaderScheme, environ_key, get_scheme
 
 __all__ = [
-    "ParseResult",
     "parse_email",
     "parse_groups",
     "parse_headers",

@@ -1,10 +1,11 @@
 """The signed mode of the identity gate: a request's assertion -> its identity.
 
 With ``assertion=`` configured, ``IdentityGate`` takes the identity only from the claims
-of the token in the verifier's header, once :class:`~remote_identity.assertions.
-AssertionVerifier` has verified it. The claims then go through the rules header values go
-through (:mod:`remote_identity.fields`): a ``sub`` of ``"admin\\u200b"`` is refused with
-``invisible_character`` as a ``Remote-User`` header would be.
+of the token in the verifier's header, once
+:class:`~remote_identity.assertions.verifier.AssertionVerifier` has verified it. The
+claims then go through the rules header values go through (:mod:`remote_identity.fields`):
+a ``sub`` of ``"admin\\u200b"`` is refused with ``control_character`` as a ``Remote-User``
+header would be.
 
 A browser sends the same token with every request. The verifier remembers a verified
 token (a dictionary lookup, while the token is valid and its key still published), and
@@ -33,9 +34,8 @@ _CACHE_SIZE = 1024
 class SignedIdentities:
     """Verifies the token of a request and makes the identity of its claims.
 
-    The identity gate calls :attr:`verify`, then looks the assertion up in
-    :attr:`results`, and calls :meth:`identify` only when it is not there: a repeated
-    token costs two lookups.
+    The identity gate calls ``verify``, then looks the assertion up in ``results``, and
+    calls :meth:`identify` only when it is not there: a repeated token costs two lookups.
 
     Attributes:
         verifier: the ``AssertionVerifier``.
@@ -65,7 +65,7 @@ class SignedIdentities:
 
     def identify(self, assertion: VerifiedAssertion) -> tuple[VerifiedAssertion, ParseResult]:
         """The identity of ``assertion``'s claims, by the rules of header values,
-        remembered in :attr:`results`.
+        remembered in ``results``.
 
         Raises ``IdentityError`` with the reason of the name rule a claim breaks.
         """

@@ -51,7 +51,7 @@ class Verdict(NamedTuple):
             ``"ambiguous_peer"``), or why the signed assertion was (an ``assertion_*``
             reason, or the reason of the name rule a claim breaks).
         stripped: the header names to remove (removed from a WSGI environ by
-            :meth:`IdentityGate.process`), in the scheme's spelling.
+            :meth:`~remote_identity.gate.IdentityGate.process`), in the scheme's spelling.
         warnings: values left out of the identity (an e-mail address that is not one),
             each an ``IdentityError``; the identity itself was accepted.
         assertion: in signed mode, the ``VerifiedAssertion`` the identity came from (every

@@ -19,7 +19,7 @@ once (the gate reads ``SERVER_SOFTWARE``).
 
 Where the proxy's address proves nothing (a cloud proxy whose addresses every customer
 shares: Cloudflare Access, Google IAP, AWS ALB), configure the proxy's signed assertion
-(``assertion=``, :mod:`remote_identity.assertions`): the identity then comes only from the
+(``assertion=``, ``remote_identity.assertions``): the identity then comes only from the
 verified claims of its token, every header of the scheme (and the proxy's unsigned
 headers) is removed from every request, and ``trusted_proxies`` becomes optional: when
 set, the peer must be trusted *and* the token valid.

@@ -271,3 +271,13 @@ def test_the_cloud_header_mode_note(
 )
 def test_token_header(value: str, expected: dict[str, Any]) -> None:
     assert token_header(value) == expected
+
+
+def test_a_token_without_kid(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, keys: Path
+) -> None:
+    value = unsigned({"alg": "none"}, claims(iss=HOST, aud=HOST))
+    code, output = run(capsys, caplog, *preset(keys), "--assertion", value)
+    assert code == 2
+    assert "token:     alg none, no kid (unverified header)" in output
+    assert f"failed:    {CHECKS['assertion_algorithm']}" in output
