@@ -281,3 +281,13 @@ def test_a_token_without_kid(
     assert code == 2
     assert "token:     alg none, no kid (unverified header)" in output
     assert f"failed:    {CHECKS['assertion_algorithm']}" in output
+
+
+def test_a_token_without_a_readable_header(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, keys: Path
+) -> None:
+    code, output = run(capsys, caplog, *preset(keys), "--assertion", "not-a-token")
+    assert code == 2
+    assert "\ntoken:" not in output  # no header to show
+    assert f"failed:    {CHECKS['assertion_malformed']}" in output
+    assert "not-a-token" not in output

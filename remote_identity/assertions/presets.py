@@ -94,7 +94,8 @@ def _build(
     options: Mapping[str, Any],
     claims: Mapping[str, str | None] | None = None,
     unsigned: Sequence[str] = (),
-    keys: tuple[str, str | None, str | None] | None = None,
+    *,
+    keys: tuple[str, str | None, str | None],
 ) -> AssertionVerifier:
     """The verifier with the preset's ``owned`` options, its default ``claims`` map laid
     under the caller's, its ``unsigned`` headers before the caller's, and the caller's
@@ -104,13 +105,12 @@ def _build(
     is used unless the caller gives another key source (``jwks_file=`` for a host without
     outbound access).
     """
-    if keys is not None:
-        name, given, default = keys
-        value = default if given is None else given
-        if value is not None and (
-            given is not None or not any(source in options for source in _KEY_SOURCES)
-        ):
-            owned = {**owned, name: value}
+    name, given, default = keys
+    value = default if given is None else given
+    if value is not None and (
+        given is not None or not any(source in options for source in _KEY_SOURCES)
+    ):
+        owned = {**owned, name: value}
     clash = sorted(set(options) & set(owned))
     if clash:
         raise ConfigurationError(f"the {preset} preset sets {', '.join(clash)} itself")
@@ -213,7 +213,7 @@ def cloudflare_access(
         options,
         {"username": "email", "name": None, "groups": None},
         _unsigned("cloudflare-access"),
-        ("jwks_url", jwks_url, f"https://{domain}/cdn-cgi/access/certs"),
+        keys=("jwks_url", jwks_url, f"https://{domain}/cdn-cgi/access/certs"),
     )
 
 
@@ -255,7 +255,7 @@ def google_iap(
         options,
         {"username": "email", "name": None, "groups": None},
         _unsigned("google-iap"),
-        ("pem_map_url", pem_map_url, GOOGLE_IAP_KEYS),
+        keys=("pem_map_url", pem_map_url, GOOGLE_IAP_KEYS),
     )
 
 
@@ -320,7 +320,7 @@ def aws_alb(
         options,
         {"username": "email", "groups": None},
         _ALB_UNSIGNED,
-        ("pem_key_base_url", pem_key_base_url, default),
+        keys=("pem_key_base_url", pem_key_base_url, default),
     )
 
 
@@ -370,7 +370,7 @@ def authentik(
         options,
         {"username": "preferred_username"},
         _unsigned("authentik"),
-        keys,
+        keys=keys,
     )
 
 
