@@ -69,7 +69,8 @@ def _is_name_map(value: object) -> bool:
 @register(Tags.security)
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """The type and value of each setting, and unknown ``REMOTE_IDENTITY_*`` names."""
-    return [*_check_trust(), *_check_values(), *_check_unknown()]
+    trust = [] if conf.ENABLED is False else _check_trust()  # off: no proxy to trust
+    return [*trust, *_check_values(), *_check_unknown()]
 
 
 def _check_trust() -> Messages:
@@ -198,6 +199,8 @@ def _classes(paths: Sequence[str] | None) -> list[type]:
 @register(Tags.security)
 def check_middleware(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """Our middleware is installed once, after authentication and CSRF, and alone."""
+    if conf.ENABLED is False:
+        return []
     classes = _classes(settings.MIDDLEWARE)
     ours = [i for i, cls in enumerate(classes) if issubclass(cls, RemoteIdentityMiddleware)]
     if not ours:
@@ -223,7 +226,7 @@ def check_middleware(app_configs: Sequence[AppConfig] | None = None, **kwargs: A
 @register(Tags.security)
 def check_backends(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """A ``RemoteIdentityBackend`` (or subclass) is in ``AUTHENTICATION_BACKENDS``."""
-    if any(
+    if conf.ENABLED is False or any(
         issubclass(cls, RemoteIdentityBackend) for cls in _classes(settings.AUTHENTICATION_BACKENDS)
     ):
         return []

@@ -147,10 +147,11 @@ def test_failed_sync_denies_login_and_rolls_back(settings, monkeypatch, caplog) 
     settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {"is_staff": ["editors"]}
     User.objects.create(username="alice", is_staff=False)
 
-    def fail(self, *args, **kwargs):
+    def fail(*args, **kwargs):
         raise DatabaseError("no space left")
 
-    monkeypatch.setattr(Group.objects, "annotate", lambda **kw: fail(None))
+    # After the user's fields were saved: the rollback must undo them.
+    monkeypatch.setattr("remote_identity_django.sync._memberships", fail)
     with caplog.at_level(logging.ERROR, logger="remote_identity.django"):
         assert login() is None
     assert caplog.records[-1].reason == "sync_failed"

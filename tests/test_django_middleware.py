@@ -13,10 +13,10 @@ from django.test import Client, RequestFactory
 from remote_identity import Identity
 from remote_identity_django.backends import RemoteIdentityBackend
 from remote_identity_django.middleware import (
-    FINGERPRINT_SESSION_KEY,
     PersistentRemoteIdentityMiddleware,
     RemoteIdentityMiddleware,
 )
+from remote_identity_django.models import SyncState
 from tests.djangoapp.support import authelia
 
 pytestmark = pytest.mark.django_db
@@ -70,9 +70,10 @@ def test_first_request_creates_and_logs_in(client) -> None:
         "alice@example.com",
     )
     assert not user.has_usable_password()
-    assert (
-        client.session[FINGERPRINT_SESSION_KEY]
-        == Identity("alice", "Alice Liddell", "alice@example.com", ("editors",)).fingerprint
+    state = SyncState.objects.get(user=user)
+    assert state.created_user
+    assert state.fingerprint == RemoteIdentityBackend().sync_fingerprint(
+        Identity("alice", "Alice Liddell", "alice@example.com", ("editors",))
     )
     assert whoami(client, authelia()) == "alice"
     assert User.objects.count() == 1
@@ -260,18 +261,32 @@ def test_changed_identity_resyncs_on_the_next_request(client) -> None:
     assert whoami(client, authelia(email="new@example.com", groups="editors,staff")) == "alice"
     user = User.objects.get()
     assert user.email == "new@example.com"
-    assert (
-        client.session[FINGERPRINT_SESSION_KEY]
-        == Identity("alice", "Alice Liddell", "new@example.com", ("editors", "staff")).fingerprint
+    assert SyncState.objects.get(user=user).fingerprint == RemoteIdentityBackend().sync_fingerprint(
+        Identity("alice", "Alice Liddell", "new@example.com", ("editors", "staff"))
     )
 
 
-def test_session_from_another_backend_is_synced_once(client) -> None:
+def test_session_from_another_backend_is_taken_over_once(client) -> None:
+    # The proxy names the user a password session belongs to: one login through the
+    # remote backend syncs it, and the session is the remote backend's from then on.
     User.objects.create_user("alice", password="pw")
     assert client.login(username="alice", password="pw")
     assert whoami(client, authelia()) == "alice"
     assert User.objects.get().email == "alice@example.com"
-    assert FINGERPRINT_SESSION_KEY in client.session
+    assert client.session["_auth_user_backend"] == (
+        "remote_identity_django.backends.RemoteIdentityBackend"
+    )
+    assert SyncState.objects.filter(user__username="alice").exists()
+
+
+def test_local_account_is_left_alone_when_refused(settings, client) -> None:
+    settings.REMOTE_IDENTITY_LOCAL_USERS = "refuse"
+    User.objects.create_user("alice", password="pw")
+    assert client.login(username="alice", password="pw")
+    assert whoami(client, authelia()) == "alice"  # the password session, kept
+    assert client.session["_auth_user_backend"] == "django.contrib.auth.backends.ModelBackend"
+    assert User.objects.get().email == ""
+    assert not SyncState.objects.exists()
 
 
 def test_failed_resync_logs_out(client, monkeypatch, caplog) -> None:
@@ -300,7 +315,7 @@ def test_resync_without_our_backend_does_nothing(settings, client) -> None:
     assert client.login(username="alice", password="pw")
     assert whoami(client, authelia()) == "alice"
     assert User.objects.get().email == ""
-    assert FINGERPRINT_SESSION_KEY not in client.session
+    assert not SyncState.objects.exists()
 
 
 def test_username_case_setting(settings, client) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("whoami/", views.whoami),
     path("api/whoami/", views.whoami),
     path("form/", views.form),
