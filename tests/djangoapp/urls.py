@@ -12,5 +12,6 @@ urlpatterns = [
     path("whoami/", views.whoami),
     path("api/whoami/", views.whoami),
     path("form/", views.form),
+    path("layers/", views.layers),
     path("auth/", include("remote_identity_django.urls")),
 ]
