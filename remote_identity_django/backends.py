@@ -35,8 +35,8 @@ from . import sync as syncing
 from .audit import AuditEvent, log_events, request_peer
 from .conf import conf
 from .fingerprint import sync_fingerprint
-from .models import RELATED_NAME
 from .signals import identity_synced
+from .users import NOT_LOADED, load_user, stored_fingerprint
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -72,22 +72,14 @@ class RemoteIdentityBackend(RemoteUserBackend):
         return conf.CREATE_UNKNOWN_USER
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
-        """The user with its ``SyncState``, in one query (``AuthenticationMiddleware``)."""
-        manager = get_user_model()._default_manager.select_related(RELATED_NAME)
-        try:
-            user = manager.get(pk=user_id)
-        except get_user_model().DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        """The user with its stored fingerprint, in one query (``AuthenticationMiddleware``)."""
+        user = load_user("pk", user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     async def aget_user(self, user_id: Any) -> AbstractBaseUser | None:
         """See :meth:`get_user`."""
-        manager = get_user_model()._default_manager.select_related(RELATED_NAME)
-        try:
-            user = await manager.aget(pk=user_id)
-        except get_user_model().DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        user = await sync_to_async(load_user)("pk", user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def username_for(self, identity: Identity) -> str | None:
         """The username the identity signs in as, before :meth:`clean_username`.
@@ -179,10 +171,8 @@ class RemoteIdentityBackend(RemoteUserBackend):
     def is_synced(self, user: Any, identity: Identity) -> bool:
         """Whether the fingerprint loaded with ``user`` says it holds ``identity`` synced
         with the current configuration (``False`` when it was loaded without it)."""
-        state = syncing.stored_state(user)
-        if state is syncing.NOT_LOADED or state is None:
-            return False
-        return bool(state.fingerprint == self.sync_fingerprint(identity))
+        stored = stored_fingerprint(user)
+        return stored is not NOT_LOADED and stored == self.sync_fingerprint(identity)
 
     def clean_groupname(self, name: str) -> str | None:
         """The Django group name for the proxy group ``name``, or ``None`` to ignore it.
@@ -221,8 +211,7 @@ class RemoteIdentityBackend(RemoteUserBackend):
             if fields:
                 user.save(update_fields=fields)
             added, removed = syncing.sync_groups(user, groups, database)
-            state = syncing.stored_state(user)
-            if state is syncing.NOT_LOADED or state is None or state.fingerprint != fingerprint:
+            if stored_fingerprint(user) != fingerprint:
                 syncing.write_state(user, fingerprint, database, created=False)
         if created:
             events.insert(0, AuditEvent("user_created", user.get_username()))
@@ -231,19 +220,16 @@ class RemoteIdentityBackend(RemoteUserBackend):
     def _find_or_create(
         self, username: str, identity: Identity | None, request: HttpRequest | None
     ) -> tuple[Any, bool]:
-        """The user (loaded with its sync state) and whether this call created it."""
+        """The user (loaded with its stored fingerprint) and whether this call created it."""
         model = get_user_model()
-        lookup = {str(model.USERNAME_FIELD): username}
-        manager = model._default_manager.select_related(RELATED_NAME)
+        field = str(model.USERNAME_FIELD)
+        user = load_user(field, username)
+        if user is not None or not self.create_unknown_user:
+            return user, False
         try:
-            return manager.get(**lookup), False
-        except model.DoesNotExist:
-            if not self.create_unknown_user:
-                return None, False
-        try:
-            return self._create(model, lookup, identity, request), True
+            return self._create(model, {field: username}, identity, request), True
         except IntegrityError:  # a concurrent first request created it
-            return manager.get(**lookup), False
+            return load_user(field, username), False
 
     def _create(
         self,

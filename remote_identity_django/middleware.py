@@ -68,7 +68,7 @@ from remote_identity import Identity, Verdict
 from . import admin_pages
 from .backends import remote_backend
 from .conf import conf, get_gate
-from .sync import NOT_LOADED, stored_state
+from .users import NOT_LOADED, stored_fingerprint
 from .verdict import request_verdict
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
             return login
         if backend is None or backend.is_local_refused(user):
             return _NONE
-        if stored_state(user) is NOT_LOADED:  # a session of another backend: take it over
+        if stored_fingerprint(user) is NOT_LOADED:  # another backend's session: take it over
             return login
         if backend.is_synced(user, identity):
             return _NONE

@@ -33,7 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from .models import SyncState
-from .sync import proxy_owned_fields, proxy_owned_group
+from .rules import proxy_owned_fields, proxy_owned_group
 
 if TYPE_CHECKING:
     from django.forms import ModelForm

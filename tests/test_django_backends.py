@@ -151,7 +151,7 @@ def test_failed_sync_denies_login_and_rolls_back(settings, monkeypatch, caplog) 
         raise DatabaseError("no space left")
 
     # After the user's fields were saved: the rollback must undo them.
-    monkeypatch.setattr("remote_identity_django.sync._memberships", fail)
+    monkeypatch.setattr("remote_identity_django.statements.memberships", fail)
     with caplog.at_level(logging.ERROR, logger="remote_identity.django"):
         assert login() is None
     assert caplog.records[-1].reason == "sync_failed"

@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Q
 
 from remote_identity_django.models import RELATED_NAME
-from remote_identity_django.sync import stored_state
 
 FLAGS = ("is_active", "is_staff", "is_superuser")
 ORIGINS = {
@@ -95,7 +94,7 @@ def list_users() -> list[dict[str, Any]]:
     )
     rows = []
     for user in users:
-        state = stored_state(user)
+        state = getattr(user, RELATED_NAME, None)  # Django raises AttributeError: none
         origin = "unsynced" if state is None else "created" if state.created_user else "synced"
         rows.append(
             {
