@@ -35,6 +35,7 @@ from . import sync as syncing
 from .audit import AuditEvent, log_events, request_peer
 from .conf import conf
 from .fingerprint import sync_fingerprint
+from .rules import rules
 from .signals import identity_synced
 from .users import NOT_LOADED, load_user, stored_fingerprint
 
@@ -180,7 +181,7 @@ class RemoteIdentityBackend(RemoteUserBackend):
         Default: ``REMOTE_IDENTITY_GROUP_NAME_MAP.get(name, name)``. Every other group
         setting (mirroring, exceptions, flags) uses the names returned here.
         """
-        return conf.GROUP_NAME_MAP.get(name, name)
+        return rules().group_names.get(name, name)
 
     def identity_groups(self, identity: Identity) -> tuple[str, ...]:
         """The identity's groups after :meth:`clean_groupname`, in order, deduplicated."""

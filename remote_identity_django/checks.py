@@ -69,7 +69,9 @@ def _is_name_map(value: object) -> bool:
 @register(Tags.security)
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """The type and value of each setting, and unknown ``REMOTE_IDENTITY_*`` names."""
-    trust = [] if conf.ENABLED is False else _check_trust()  # off: no proxy to trust
+    trust = _check_trust()
+    if conf.ENABLED is False:  # off: an empty list of proxies is what the site means
+        trust = [m for m in trust if m.id not in ("remote_identity.E004", "remote_identity.W001")]
     return [*trust, *_check_values(), *_check_unknown()]
 
 

@@ -10,7 +10,7 @@ group.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from django.core.signals import setting_changed
@@ -38,6 +38,8 @@ class Rules(NamedTuple):
     create_groups: bool
     #: The scheme has an e-mail header: an absent address then clears the field.
     clears_email: bool
+    #: ``GROUP_NAME_MAP``.
+    group_names: Mapping[str, str]
 
     def is_mirrored(self, name: str) -> bool:
         """Whether mirroring adds and removes the group ``name``."""
@@ -64,6 +66,7 @@ def rules() -> Rules:
         defaults=tuple(conf.DEFAULT_GROUPS),
         create_groups=conf.CREATE_GROUPS,
         clears_email=get_gate().scheme.email_header is not None,
+        group_names=dict(conf.GROUP_NAME_MAP),
     )
 
 

@@ -173,6 +173,7 @@ CASES = [
         "disabled-needs-no-proxy",
     ),
     ({f"{P}ENABLED": False, f"{P}ON_INVALID": "drop"}, ["E010"], "disabled-still-validated"),
+    ({f"{P}ENABLED": False, f"{P}TRUSTED_PROXIES": "10.0.0.1"}, ["E001"], "disabled-trust-type"),
     ({f"{P}DEFAULT_GROUPS": "users"}, ["E041"], "default-groups-string"),
     ({f"{P}DEFAULT_GROUPS": ["users"]}, [], "default-groups-ok"),
     (
