@@ -47,6 +47,9 @@ __all__ = ["RemoteIdentityBackend", "has_usable_password", "remote_backend"]
 
 logger = logging.getLogger("remote_identity.django")
 
+#: Django 5.2+ has ``aconfigure_user``: an async call then goes through the async hook.
+_ASYNC_HOOKS = hasattr(RemoteUserBackend, "aconfigure_user")
+
 
 class RemoteIdentityBackend(RemoteUserBackend):
     """Authenticates the ``Identity`` the middleware got from a trusted proxy.
@@ -139,7 +142,7 @@ class RemoteIdentityBackend(RemoteUserBackend):
         identity: Identity | None = None,
     ) -> AbstractBaseUser | None:
         """See :meth:`authenticate`; the sync runs in a thread (it is transactional)."""
-        if identity is not None or not remote_user or not conf.ENABLED:
+        if identity is not None or not remote_user or not conf.ENABLED or not _ASYNC_HOOKS:
             return await sync_to_async(self.authenticate)(request, remote_user, identity)
         username = self.clean_username(remote_user)
         user, created = await sync_to_async(self._find_or_create)(username, None, request)

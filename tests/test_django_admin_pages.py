@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -60,7 +61,15 @@ def test_admin_logout_without_a_proxy_logout_url_is_djangos(settings) -> None:
 @pytest.mark.parametrize(
     ("method", "token", "status"),
     [
-        pytest.param("get", True, 405, id="get"),
+        pytest.param(
+            "get",
+            True,
+            405,
+            id="get",
+            marks=pytest.mark.skipif(
+                django.VERSION < (5, 0), reason="Django 4.2's logout accepts GET, deprecated"
+            ),
+        ),
         pytest.param("post", False, 403, id="no-csrf-token"),
     ],
 )

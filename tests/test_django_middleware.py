@@ -394,8 +394,9 @@ def test_decision_table(
     status, user, backend,
 ) -> None:  # fmt: skip
     """Each row through the sync, the native async and the threaded async shell."""
-    from asgiref.sync import async_to_sync
     from django.test import AsyncClient
+
+    from tests.djangoapp.support import aget
 
     settings.REMOTE_IDENTITY_EXCLUDED_PATHS = ["/api/"]
     settings.MIDDLEWARE = [*BASE_MIDDLEWARE, middleware]
@@ -420,7 +421,7 @@ def test_decision_table(
     else:
         client = AsyncClient()
         client.cookies = setup.cookies
-        response = async_to_sync(client.get)(path, headers=headers)
+        response = aget(client, path, headers=headers)
     assert decided == [action]
     assert response.status_code == status
     if user is not None:
