@@ -20,7 +20,7 @@ What it does with the verdict (Django's semantics, kept), decided by one method,
   with the current configuration: then the user is re-synced on this request. A session
   of the same user made by another backend (a password login) is taken over by one
   login through the remote backend, unless ``REMOTE_IDENTITY_LOCAL_USERS = "refuse"``
-  keeps the proxy out of that account;
+  keeps the proxy out of that account (a session the proxy made for it then ends);
 - no identity: ``RemoteIdentityMiddleware`` logs out a session a ``RemoteUserBackend``
   made; ``PersistentRemoteIdentityMiddleware`` keeps it;
 - a rejected request: a plain-text ``400`` (invalid identity from a trusted proxy) or
@@ -199,8 +199,10 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
             return login
         if user.get_username() != self.clean_username(username, request):
             return login
-        if backend is None or backend.is_local_refused(user):
+        if backend is None:
             return _NONE
+        if backend.is_local_refused(user):  # out of the proxy's reach: end its session
+            return Decision(Action.LOGOUT)
         if stored_fingerprint(user) is NOT_LOADED:  # another backend's session: take it over
             return login
         if backend.is_synced(user, identity):

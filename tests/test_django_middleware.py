@@ -342,8 +342,12 @@ W, API = "/whoami/", "/api/whoami/"
 def _session(client: Client, kind: str) -> None:
     """Give ``client`` a session: none, the proxy's alice, or a password login; or no
     session and a local account (``local-NAME``)."""
-    if kind == "alice":
+    if kind.startswith("alice"):
         assert whoami(client, authelia()) == "alice"
+        if kind == "alice+password":  # an administrator gave the account a password
+            alice = User.objects.get(username="alice")
+            alice.set_password("pw")
+            alice.save()
     elif kind.startswith("local-"):
         User.objects.create_user(kind.removeprefix("local-"), password="pw")
     elif kind.startswith("password-"):
@@ -365,7 +369,9 @@ DECISIONS = [
     ("password-carol", {}, NOBODY, W, OURS, "LOGOUT", 200, "carol", LOCAL, "password-kept"),
     ("password-carol", {}, ALICE, W, OURS, "LOGIN", 200, "alice", REMOTE, "password-other"),
     ("password-alice", {}, ALICE, W, OURS, "LOGIN", 200, "alice", REMOTE, "taken-over"),
-    ("password-alice", REFUSE_LOCAL, ALICE, W, OURS, "NONE", 200, "alice", LOCAL, "kept-out"),
+    ("password-alice", REFUSE_LOCAL, ALICE, W, OURS, "LOGOUT", 200, "alice", LOCAL, "kept-out"),
+    # A new password ends the session (Django's session hash); the login is refused.
+    ("alice+password", REFUSE_LOCAL, ALICE, W, OURS, "LOGIN", 200, "-", None, "now-local"),
     ("local-carol", REFUSE_LOCAL, CAROL, W, OURS, "LOGIN", 200, "-", None, "local-refused"),
     ("alice", {}, INVALID, W, OURS, "REFUSE", 400, None, REMOTE, "invalid"),
     ("none", {}, ALICE, API, OURS, "NONE", 200, "-", None, "excluded-path"),
