@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from remote_identity.gate import VERDICT_KEY, Verdict
+from remote_identity_django.users import stored_fingerprint
 
 from .apps import LAST_SYNC_SESSION_KEY
 
@@ -19,9 +20,9 @@ def describe(request: HttpRequest) -> dict[str, Any]:
     user: Any = request.user  # a user model instance or AnonymousUser
     signed_in = bool(user.is_authenticated)
     last_sync = request.session.get(LAST_SYNC_SESSION_KEY) if signed_in else None
-    # What the adapter last synced into the user, loaded with it (no extra query); a user
-    # the proxy never synced has none (getattr's default: Django raises AttributeError).
-    sync_state = getattr(user, "remote_identity_sync", None) if signed_in else None
+    # What the adapter last synced into the user, loaded with it (no extra query); None
+    # for a user the proxy never synced, or signed in otherwise.
+    fingerprint = stored_fingerprint(user) if signed_in else None
     verdict = request.META.get(VERDICT_KEY)
     return {
         "authenticated": signed_in,
@@ -35,7 +36,7 @@ def describe(request: HttpRequest) -> dict[str, Any]:
         "last_sync_changed": list(last_sync["changed"]) if last_sync else [],
         "last_sync_created": bool(last_sync["created"]) if last_sync else False,
         "last_sync_at": last_sync["at"] if last_sync else None,
-        "fingerprint": sync_state.fingerprint if sync_state is not None else None,
+        "fingerprint": fingerprint if isinstance(fingerprint, str) else None,
         "peer": verdict.peer if isinstance(verdict, Verdict) else request.META.get("REMOTE_ADDR"),
         "verdict": _verdict(verdict),
         "meta": {key: request.META.get(key) for key in SHOWN_META_KEYS},
