@@ -128,12 +128,14 @@ def _create_and_add(
 
 
 def _can_insert_from_select(user: Any, database: str) -> bool:
-    """Whether a new user's memberships can be written by one ``INSERT ... SELECT``:
-    the database returns rows from an INSERT, and no ``m2m_changed`` receiver expects
-    the ORM's signals."""
+    """Whether a new user's memberships can be written by one ``INSERT ... SELECT ...
+    RETURNING``: on the databases it is tested on (PostgreSQL, SQLite 3.35+), when no
+    ``m2m_changed`` receiver expects the ORM's signals."""
     through = user.groups.through
+    connection = connections[database]
     return bool(
-        connections[database].features.can_return_rows_from_bulk_insert
+        connection.vendor in ("postgresql", "sqlite")
+        and connection.features.can_return_rows_from_bulk_insert
         and through._meta.auto_created
         and not m2m_changed.has_listeners(through)
     )

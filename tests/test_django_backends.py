@@ -465,3 +465,36 @@ def test_audit_records_and_signal_facts(settings, caplog) -> None:
         "alice: removed from group 'admins' (peer 10.0.5.2)",
     ]
     assert "new@example.com" not in caplog.text  # values are not logged
+
+
+def test_a_new_users_groups_send_m2m_changed_to_a_receiver() -> None:
+    # With a receiver, the memberships go through the ORM (and its signals), not SQL.
+    from django.db.models.signals import m2m_changed
+
+    for name in ("editors", "staff"):
+        Group.objects.create(name=name)
+    seen = []
+
+    def on_change(action: str, pk_set: set[int] | None, **kwargs: object) -> None:
+        seen.append((action, sorted(pk_set or ())))
+
+    m2m_changed.connect(on_change, sender=User.groups.through)
+    try:
+        user = login(Identity("alice", groups=("editors", "staff", "missing")))
+    finally:
+        m2m_changed.disconnect(on_change, sender=User.groups.through)
+    assert user is not None
+    assert groups_of(user) == {"editors", "staff"}
+    ids = sorted(Group.objects.filter(name__in=["editors", "staff"]).values_list("pk", flat=True))
+    assert seen == [("pre_add", ids), ("post_add", ids)]
+
+
+def test_a_new_user_gets_existing_and_created_groups(settings) -> None:
+    settings.REMOTE_IDENTITY_CREATE_GROUPS = True
+    settings.REMOTE_IDENTITY_DEFAULT_GROUPS = ["users"]
+    Group.objects.create(name="editors")
+    with receiver() as calls:
+        user = login(Identity("alice", groups=("editors", "new-team")))
+    assert user is not None
+    assert groups_of(user) == {"editors", "new-team", "users"}
+    assert calls[0]["changed"] == ("groups+editors", "groups+new-team", "groups+users")
