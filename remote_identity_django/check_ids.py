@@ -147,6 +147,20 @@ CHECKS: dict[str, tuple[str, str]] = {
         "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
         "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
     ),
+    "E040": (f"{_P}ENABLED must be True or False, not {{value!r}}.", _KEEP),
+    "E041": (f"{_P}DEFAULT_GROUPS must be a list of group names, not {{value!r}}.", _KEEP),
+    "E042": (
+        f"{_P}DEFAULT_GROUPS and {_P}MIRROR_GROUPS_EXCEPT both list {{value!r}}: a default "
+        "group is added on every sync, an excepted one never is.",
+        "Remove it from one of them.",
+    ),
+    "E043": (f"{_P}IDENTIFY_BY must be 'username' or 'email', not {{value!r}}.", _KEEP),
+    "E044": (
+        f"{_P}IDENTIFY_BY is 'email', but the scheme {{value!r}} has no e-mail header: "
+        "nobody can sign in.",
+        f"Use a scheme with an e-mail header, or {_P}IDENTIFY_BY = 'username'.",
+    ),
+    "E045": (f"{_P}LOCAL_USERS must be 'allow' or 'refuse', not {{value!r}}.", _KEEP),
     "E060": (
         f"{_P}ASSERTION must be a dict of the verifier's options, a dict naming a preset "
         "and its parameters, or an AssertionVerifier; not {value!r}.",
@@ -174,6 +188,12 @@ CHECKS: dict[str, tuple[str, str]] = {
         "See the verifier's options and the presets' parameters in the signed assertions "
         "documentation.",
     ),
+    "E066": (
+        f"{_P}IDENTIFY_BY is 'email', but the signed assertion in {{value}} maps no e-mail "
+        "claim: nobody can sign in.",
+        f"Map one in {_P}ASSERTION ('claims': {{{{'email': 'email'}}}}), or "
+        f"{_P}IDENTIFY_BY = 'username'.",
+    ),
     "W001": (
         f"{_P}TRUSTED_PROXIES is empty and {_P}ASSERTION is not set: nobody can sign in "
         "from the proxy's identity.",
@@ -197,6 +217,18 @@ CHECKS: dict[str, tuple[str, str]] = {
         "X-Forwarded-For (a client on the proxy's host).",
         "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
         "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
+    ),
+    "W010": (
+        "{value} local superuser(s) with a usable password ({names}): a user of the same "
+        f"name at the proxy signs in to them, since {_P}LOCAL_USERS is 'allow'.",
+        f"Set {_P}LOCAL_USERS = 'refuse', or give those accounts an unusable password "
+        "if the proxy is the only way in.",
+    ),
+    "W011": (
+        "The user admin of the default admin site lets administrators edit the fields the "
+        "proxy owns: their edits are undone by the next sync.",
+        "List 'remote_identity_django' after the app that registers your user admin, or "
+        "add remote_identity_django.user_admin.ProxyOwnedFieldsMixin to its bases.",
     ),
     "W020": (
         f"{_P}TRUSTED_PROXIES is empty while {_P}ASSERTION is set: the signed assertion "
