@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, BinaryIO, NoReturn
 
+from . import __version__
 from .errors import ConfigurationError
 from .gate import IdentityGate, Verdict
 from .parsing import ParsingPolicy
@@ -147,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="remote-identity",
         description="Explain how remote_identity judges a request's identity headers.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     explain = commands.add_parser(
         "explain",

@@ -80,9 +80,6 @@ def load() -> ModuleType:
     return importlib.import_module("auth_tests.test_remote_user")
 
 
-suite = load()
-
-
 class NoCreateBackend(RemoteIdentityBackend):
     """The suite's ``RemoteUserNoCreateBackend``."""
 
