@@ -21,6 +21,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, jsonify, request
+from markupsafe import escape
 
 from remote_identity import Identity
 from remote_identity.wsgi import RemoteIdentityMiddleware
@@ -62,10 +63,13 @@ def create_app(trusted_proxies: Iterable[str] = (), scheme: str = "authelia") ->
 
     @app.get("/")
     def home() -> str:
+        # Flask sends a returned str as text/html: the names come from the directory, and
+        # a display name like "<script>..." must reach the browser as text (escape()).
         identity = current_identity()
         if identity is None:
             return "Hello, stranger. You are not signed in.\n"
-        return f"Hello, {identity.name or identity.username} ({identity.username}).\n"
+        name, username = escape(identity.name or identity.username), escape(identity.username)
+        return f"Hello, {name} ({username}).\n"
 
     @app.get("/whoami")
     def whoami() -> Any:
