@@ -1,4 +1,4 @@
-"""Query budgets: the performance targets of issue 5 that are counts, not timings.
+"""Query budgets: the performance targets that are counts, not timings.
 
 Exact SQL statement counts of the requests that matter, set against Django's own
 ``RemoteUserMiddleware`` + ``RemoteUserBackend`` on the same settings, with the
