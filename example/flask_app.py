@@ -5,9 +5,10 @@ the proxies in ``TRUSTED_PROXIES``, removes them from every other peer, answers 
 invalid identity, and leaves the result in ``environ["remote_identity"]``: an ``Identity``
 or ``None``. The views read nothing else; they never look at a header.
 
-Run it (from the repository root) with the proxy on this host::
+Run it (from the repository root) with the proxy on this host, connecting from its own
+address (``curl --interface 127.0.0.2`` plays it)::
 
-    TRUSTED_PROXIES=127.0.0.1 flask --app example/flask_app run
+    TRUSTED_PROXIES=127.0.0.2 flask --app example/flask_app run
 
 ``TRUSTED_PROXIES`` is a comma-separated list of IPs and CIDRs; when it is unset, nobody
 is trusted and every request is anonymous.
