@@ -80,3 +80,25 @@ def test_a_plain_run_skips_and_says_how_to_run_and_ci_fails(test_file: str, says
     assert ci.returncode == 1, ci.stdout + ci.stderr
     assert "a skip is a failure" in ci.stdout
     assert "skipped" not in ci.stdout.splitlines()[-1]
+
+
+def test_the_django_suite_download_failing_is_said_locally_and_fails_in_ci(
+    tmp_path: Path,
+) -> None:
+    offline = {
+        "REMOTE_IDENTITY_DJANGO_SUITE_CACHE": str(tmp_path / "empty-cache"),
+        "PIP_NO_INDEX": "1",  # pip download fails at once, as without network
+        "PIP_FIND_LINKS": "",
+    }
+    suite = "tests/test_django_remote_user_suite.py"
+    other = "tests/test_availability.py::test_strict"  # so that some test runs
+    local = _pytest(suite, other, **offline)
+    assert local.returncode == 0, local.stdout + local.stderr
+    summary = [line for line in local.stdout.splitlines() if line.startswith("SKIPPED [")]
+    assert len(summary) == 1, local.stdout
+    assert "Django's own remote-user tests were not run" in summary[0]
+
+    ci = _pytest(suite, other, CI="true", **offline)
+    assert ci.returncode != 0, ci.stdout + ci.stderr
+    assert "Django's own remote-user tests were not run" in ci.stdout
+    assert "a skip is a failure" in ci.stdout
