@@ -72,6 +72,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"(collections\.abc|typing)\.\w+"),
     # WSGI types come from typeshed's _typeshed.wsgi, which exists only for type checkers.
     (r"py:class", r"(_typeshed\.wsgi\.)?(WSGIApplication|WSGIEnvironment|StartResponse)"),
+    # os.PathLike (a jwks_file path) is standard library, like the abstract types above.
+    (r"py:class", r"os\.PathLike"),
     # gate.Outcome: a private alias (Literal["identity", "anonymous", "rejected"]) used as
     # the type of Verdict.outcome; the docstring spells out its values.
     (r"py:class", r"(remote_identity\.gate\.)?Outcome"),

@@ -31,6 +31,17 @@ REASONS: dict[str, str] = {
     "missing_prefix": "the value lacks the prefix the scheme requires",
     "untrusted_peer": "identity headers came from a peer that is not a trusted proxy",
     "bad_secret": "the shared-secret header is missing or wrong",
+    # Signed identity assertions (remote_identity.assertions).
+    "assertion_malformed": "the signed assertion is not a well-formed token",
+    "assertion_signature": "the signed assertion's signature does not verify",
+    "assertion_expired": "the signed assertion has expired",
+    "assertion_not_yet_valid": "the signed assertion is not valid yet",
+    "assertion_audience": "the signed assertion was issued for another audience",
+    "assertion_issuer": "the signed assertion comes from another issuer",
+    "assertion_algorithm": "the signed assertion uses an algorithm that is not allowed",
+    "assertion_unknown_key": "the signed assertion names a key the issuer does not publish",
+    "assertion_claims": "the signed assertion's claims are missing or of the wrong type",
+    "assertion_keys_unavailable": "the issuer's public keys could not be obtained",
 }
 
 
@@ -69,3 +80,17 @@ class ConfigurationError(RemoteIdentityError, ValueError):
     Raised when objects are built (``TrustedProxies``, ``HeaderScheme``, the middleware),
     so a bad configuration stops the application at start-up instead of at request time.
     """
+
+
+class InvalidAssertion(IdentityError):
+    """A signed identity assertion (a JWT from the proxy) that failed verification.
+
+    Its ``reason`` is one of the ``assertion_*`` codes of :data:`REASONS`; ``header`` is
+    the request header that carried the token; ``expected`` says what a valid token has.
+    Neither the message nor the attributes ever contain the token or its claims.
+    """
+
+    def __init__(self, reason: str, header: str, expected: str) -> None:
+        if not reason.startswith("assertion_"):
+            raise ValueError(f"{reason!r} is not an assertion reason")
+        super().__init__(reason, header, expected)

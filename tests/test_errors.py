@@ -12,6 +12,7 @@ from remote_identity.errors import (
     REASONS,
     ConfigurationError,
     IdentityError,
+    InvalidAssertion,
     RemoteIdentityError,
 )
 
@@ -28,6 +29,16 @@ STABLE_REASONS = [
     "missing_prefix",
     "untrusted_peer",
     "bad_secret",
+    "assertion_malformed",
+    "assertion_signature",
+    "assertion_expired",
+    "assertion_not_yet_valid",
+    "assertion_audience",
+    "assertion_issuer",
+    "assertion_algorithm",
+    "assertion_unknown_key",
+    "assertion_claims",
+    "assertion_keys_unavailable",
 ]
 
 
@@ -119,3 +130,25 @@ def test_package_re_exports() -> None:
     assert remote_identity.REASONS is REASONS
     assert all(getattr(remote_identity, name) is not None for name in remote_identity.__all__)
     assert len(set(remote_identity.__all__)) == len(remote_identity.__all__)
+
+
+def test_invalid_assertion() -> None:
+    error = InvalidAssertion("assertion_expired", "X-Pomerium-Jwt-Assertion", "a fresh token")
+    assert isinstance(error, IdentityError)
+    assert str(error) == (
+        "X-Pomerium-Jwt-Assertion: the signed assertion has expired (assertion_expired); "
+        "expected a fresh token"
+    )
+    clone = pickle.loads(pickle.dumps(error))
+    assert type(clone) is InvalidAssertion
+    assert (clone.reason, clone.header, clone.expected) == (
+        "assertion_expired",
+        "X-Pomerium-Jwt-Assertion",
+        "a fresh token",
+    )
+
+
+@pytest.mark.parametrize("reason", ["too_long", "bad_secret"])
+def test_invalid_assertion_takes_assertion_reasons_only(reason: str) -> None:
+    with pytest.raises(ValueError, match=f"{reason!r} is not an assertion reason"):
+        InvalidAssertion(reason, "X-Token", "anything")

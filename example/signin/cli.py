@@ -18,6 +18,7 @@ from argon2.exceptions import Argon2Error
 from .rules import DEFAULT_RULES, RulesError, load_rules
 from .server import start
 from .sessions import SessionStore
+from .signing import JWKS_PATH
 from .urls import split_host_port
 from .users import UsersFileError, hash_password
 
@@ -53,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-identity-on-bypass",
         action="store_true",
         help="send no Remote-* headers on bypass paths even when signed in (Authelia sends them)",
+    )
+    serve.add_argument(
+        "--sign-assertions",
+        action="store_true",
+        help="proxy: add a Pomerium-style signed X-Pomerium-Jwt-Assertion (ES256)",
     )
     serve.add_argument("--session-expiration", type=float, default=3600.0, metavar="SECONDS")
     serve.add_argument(
@@ -92,6 +98,8 @@ def _hash(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if bool(args.proxy) != bool(args.upstream):
         parser.error("--proxy and --upstream go together")
+    if args.sign_assertions and not args.proxy:
+        parser.error("--sign-assertions needs --proxy")
     try:
         portal = split_host_port(args.portal)
         proxy = split_host_port(args.proxy) if args.proxy else None
@@ -117,6 +125,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             source_address=args.source_address,
             sessions=sessions,
             identity_on_bypass=not args.no_identity_on_bypass,
+            sign_assertions=args.sign_assertions,
         )
     except (UsersFileError, RulesError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -131,6 +140,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     print(f"portal: {running.portal_url}/  (redirects use {running.front.public_url}/)")
     if running.proxy_url:
         print(f"proxy:  {running.proxy_url}/  -> {args.upstream}")
+    if args.sign_assertions:
+        print(f"keys:   {running.proxy_url}{JWKS_PATH}")
     sys.stdout.flush()
     while not stopping.wait(timeout=1.0):
         pass

@@ -8,9 +8,12 @@ import socket
 import sys
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .front import Front
+
+if TYPE_CHECKING:
+    from .signing import AssertionSigner
 
 logger = logging.getLogger("signin.http")
 
@@ -38,6 +41,7 @@ class FrontServer(ThreadingHTTPServer):
     # asking the authz endpoint for each) would wait on TCP retransmissions. Authelia
     # listens with a large backlog too.
     request_queue_size = 1024
+    signer: AssertionSigner | None = None  # proxy only: signs X-Pomerium-Jwt-Assertion
 
     def __init__(
         self,

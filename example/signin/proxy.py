@@ -7,7 +7,8 @@ For every request it asks `Front.authorize` (the same decision as forward-auth),
 - permitted: forwards to the upstream after removing every client-sent identity header
   (``Remote-User``, ``Remote-Name``, ``Remote-Email``, ``Remote-Groups``, in any case and
   with ``_`` for ``-``: WSGI servers may map both spellings onto one environ key), and
-  sets the four Authelia headers from the session (none on an anonymous bypass);
+  sets the four Authelia headers from the session (none on an anonymous bypass); a
+  client's ``X-Pomerium-Jwt-Assertion`` is removed too (see ``signing``);
 - upstream unreachable: 502.
 
 Hop-by-hop headers are dropped both ways; ``X-Forwarded-For/-Proto/-Host`` and
@@ -24,6 +25,7 @@ from . import pages
 from .authz import unauthorized_status
 from .front import IDENTITY_HEADERS, identity_headers
 from .httpbase import BaseHandler, loggable
+from .signing import HEADER, serve_jwks
 from .targets import Target, TargetError, parse_host, parse_path, parse_url
 from .users import User
 
@@ -47,7 +49,7 @@ _HOP_BY_HOP = frozenset(
 _REPLACED = frozenset(
     {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded"}
 )
-_IDENTITY = frozenset(name.lower() for name in IDENTITY_HEADERS)
+_IDENTITY = frozenset(name.lower() for name in (*IDENTITY_HEADERS, HEADER))
 _CHUNK = 64 * 1024
 _UPSTREAM_TIMEOUT = 30.0  # seconds per connect or read
 _RELAY_DEADLINE = 600.0  # seconds a single response may keep streaming
@@ -71,6 +73,8 @@ class ProxyHandler(BaseHandler):
     """Request handler of the proxy listener."""
 
     def handle_any(self) -> None:
+        if self.server.signer and serve_jwks(self, self.server.signer):
+            return
         front = self.server.front
         try:
             target = self.target()
@@ -168,6 +172,8 @@ class ProxyHandler(BaseHandler):
         conn.putheader("X-Forwarded-Host", host)
         for name, raw in identity_headers(user) if user else []:
             conn.putheader(name, raw)  # bytes: the UTF-8 display name goes out unchanged
+        if self.server.signer and user:
+            conn.putheader(HEADER, self.server.signer.sign(user, host))
         if length or self.command in ("POST", "PUT", "PATCH"):
             conn.putheader("Content-Length", str(length))
         conn.endheaders()

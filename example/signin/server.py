@@ -21,6 +21,7 @@ from .portal import PortalHandler
 from .proxy import ProxyHandler
 from .rules import DEFAULT_RULES, AccessRules
 from .sessions import SessionStore
+from .signing import AssertionSigner
 from .urls import LOOPBACK_HOSTS, join_host_port
 from .users import UsersDatabase
 
@@ -77,6 +78,7 @@ def start(
     source_address: str | None = None,  # local IP for upstream connections, e.g. 127.0.0.2
     identity_on_bypass: bool = True,  # Authelia's behaviour; False: bypass never has identity
     sessions: SessionStore | None = None,
+    sign_assertions: bool = False,  # proxy adds a Pomerium-style X-Pomerium-Jwt-Assertion
 ) -> RunningFront:
     """Load the users file, bind the listeners, serve them in daemon threads."""
     if (proxy is None) != (upstream is None):
@@ -104,6 +106,7 @@ def start(
                     source_address=source_address,
                 )
             )
+            servers[-1].signer = AssertionSigner() if sign_assertions else None
     except BaseException:
         servers[0].server_close()
         raise

@@ -1,0 +1,1 @@
+"""Shared by the tests of remote_identity.assertions: a loopback key server and minting."""
