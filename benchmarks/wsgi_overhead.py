@@ -10,17 +10,28 @@ machine hits all variants alike. The figure that matters is the ratio of the
 middleware's overhead (its time minus the bare application's) to the hand-written gate's.
 Werkzeug's ``ProxyFix`` (``x_for=1``), which many applications behind a proxy already
 run, is measured beside them as a point of reference.
+
+The security log is live, as on a site: the ``remote_identity`` loggers write WARNING
+records through a formatting handler (to a sink that discards the text). The untrusted
+spoofer sends from one address, as a client spraying spoofed headers does; its records
+are rate-limited per peer and reason, every refusal is counted. The "cycling addresses"
+spoofer comes from a new address on every request (65,536 of them, in turn), as an
+attacker with a network of its own does: both it and the hand-written gate are called
+through the same wrapper that sets ``REMOTE_ADDR``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import io
 import ipaddress
+import itertools
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +104,26 @@ def measure(app: App, environ: Environ, loops: int) -> float:
     return (time.perf_counter_ns() - started) / loops
 
 
-PATHS = ("trusted proxy", "untrusted spoofer", "untrusted, no headers")
+PATHS = (
+    "trusted proxy",
+    "untrusted spoofer",
+    "untrusted spoofer, cycling addresses",
+    "untrusted, no headers",
+)
+
+
+def cycling_addresses(app: App) -> App:
+    """``app``, called with a new ``REMOTE_ADDR`` on each request (65,536 in turn)."""
+    numbers = itertools.count()
+
+    def call(environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        number = next(numbers)
+        environ["REMOTE_ADDR"] = f"203.0.{(number >> 8) & 255}.{number & 255}"
+        return app(environ, start_response)
+
+    return call
+
+
 BARE = "bare app, trusted request"
 
 
@@ -112,18 +142,47 @@ def variants() -> dict[str, tuple[App, Environ]]:
         "RemoteIdentityMiddleware, trusted proxy": (middleware, trusted),
         "hand-written gate, untrusted spoofer": (gate, spoofed),
         "RemoteIdentityMiddleware, untrusted spoofer": (middleware, spoofed),
+        "hand-written gate, untrusted spoofer, cycling addresses": (
+            cycling_addresses(gate),
+            spoofed,
+        ),
+        "RemoteIdentityMiddleware, untrusted spoofer, cycling addresses": (
+            cycling_addresses(middleware),
+            spoofed,
+        ),
         "hand-written gate, untrusted, no headers": (gate, plain),
         "RemoteIdentityMiddleware, untrusted, no headers": (middleware, plain),
     }
 
 
+class _Discard(io.TextIOBase):
+    """A text stream that accepts and forgets everything."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@contextlib.contextmanager
+def live_security_log() -> Iterator[logging.Handler]:
+    """The library's WARNING records formatted by a handler, as a site logs them."""
+    logger = logging.getLogger("remote_identity")
+    handler = logging.StreamHandler(_Discard())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
 def collect(rounds: int, loops: int) -> dict[str, list[float]]:
     """Nanoseconds per request of every variant, one sample per round, interleaved."""
-    # A spoofing peer is logged on every request; measure the work, not the log handler.
-    logger = logging.getLogger("remote_identity")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
+    with live_security_log():
         apps = variants()
         for app, environ in apps.values():
             measure(app, environ, 1_000)  # warm caches
@@ -135,8 +194,6 @@ def collect(rounds: int, loops: int) -> dict[str, list[float]]:
             rounds,
             warmup=False,
         )
-    finally:
-        logger.setLevel(level)
 
 
 def overhead_ratio(medians: dict[str, float], path: str) -> float:

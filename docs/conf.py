@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 import remote_identity  # noqa: E402
 import remote_identity_django.conf as django_conf  # noqa: E402
 from remote_identity import cli  # noqa: E402
+from remote_identity.errors import CONFIGURATION_REASONS  # noqa: E402
+from remote_identity.options import OPTIONS, POLICY_OPTIONS  # noqa: E402
 from remote_identity.schemes import PRESETS  # noqa: E402
 from remote_identity_django.check_ids import CHECKS  # noqa: E402
 
@@ -69,7 +71,7 @@ nitpicky = True
 nitpick_ignore_regex = [
     # The standard library's abstract types (builtins resolve by themselves): there is
     # no intersphinx inventory to link them to without network access.
-    (r"py:class", r"(collections\.abc|typing)\.\w+"),
+    (r"py:class", r"(collections\.abc|typing|logging)\.\w+"),
     # WSGI types come from typeshed's _typeshed.wsgi, which exists only for type checkers.
     (r"py:class", r"(_typeshed\.wsgi\.)?(WSGIApplication|WSGIEnvironment|StartResponse)"),
     # os.PathLike (a jwks_file path) is standard library, like the abstract types above.
@@ -77,6 +79,12 @@ nitpick_ignore_regex = [
     # gate.Outcome: a private alias (Literal["identity", "anonymous", "rejected"]) used as
     # the type of Verdict.outcome; the docstring spells out its values.
     (r"py:class", r"(remote_identity\.gate\.)?Outcome"),
+    # options.T: the type variable of Option[T]; typing_extensions.Unpack only exists for
+    # type checkers on Python 3.10 (the keyword arguments are listed in each docstring).
+    (r"py:class", r"(remote_identity\.options\.)?T|(typing_extensions\.)?Unpack"),
+    (r"py:obj", r"(remote_identity\.options\.)?T"),
+    # asgi.ASGIApp: a private alias of the ASGI application callable type.
+    (r"py:class", r"(remote_identity\.asgi\.)?ASGIApp"),
 ]
 
 # -- HTML -------------------------------------------------------------------------------
@@ -92,7 +100,17 @@ log = logging.getLogger(__name__)
 # -- The names remote_identity re-exports ----------------------------------------------
 # Each object is documented once, in the module that defines it. ``remote_identity.X``
 # (how users import them) and a bare ``X`` in a docstring resolve to that definition.
-_SUBMODULES = ("errors", "identity", "schemes", "trust", "parsing", "gate")
+_SUBMODULES = (
+    "errors",
+    "identity",
+    "schemes",
+    "trust",
+    "policy",
+    "parsing",
+    "options",
+    "events",
+    "gate",
+)
 CANONICAL: dict[str, str] = {}
 for _sub in _SUBMODULES:
     _module = importlib.import_module(f"remote_identity.{_sub}")
@@ -134,6 +152,30 @@ def _presets_table() -> str:
             f"| `{name}` | {_code(scheme.user_headers)} | {_code(scheme.name_header)} "
             f"| {_code(scheme.email_header)} | {groups} | {_code(scheme.extra_headers)} |"
         )
+    return "\n".join(rows) + "\n"
+
+
+def _options_table() -> str:
+    """Every gate option: its type, default, Django setting and ``explain`` flag."""
+    rows = [
+        "| option | type | default | Django setting | `explain` flag | meaning |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for option in (*OPTIONS.values(), *POLICY_OPTIONS.values()):
+        policy = option.name in POLICY_OPTIONS
+        name = f"`policy.{option.name}`" if policy else f"`{option.name}`"
+        default = option.default_doc or repr(option.default)
+        setting = f"`REMOTE_IDENTITY_{option.setting}`" if option.setting else "-"
+        flag = f"`{option.flag}`" if option.flag else "-"
+        doc = option.doc.replace("|", "\\|")
+        rows.append(f"| {name} | {option.type} | `{default}` | {setting} | {flag} | {doc} |")
+    return "\n".join(rows) + "\n"
+
+
+def _configuration_reasons_table() -> str:
+    """Every ``ConfigurationError.reason`` with its meaning."""
+    rows = ["| reason | meaning |", "| --- | --- |"]
+    rows += [f"| `{reason}` | {text} |" for reason, text in CONFIGURATION_REASONS.items()]
     return "\n".join(rows) + "\n"
 
 
@@ -220,6 +262,8 @@ def _insert_generated(app: Sphinx, docname: str, source: list[str]) -> None:
     if "% recipes readme\n" in text:
         text = text.replace("% recipes readme\n", _recipes_readme(app))
     text = text.replace("% presets table\n", _presets_table())
+    text = text.replace("% gate options table\n", _options_table())
+    text = text.replace("% configuration reasons table\n", _configuration_reasons_table())
     text = text.replace("% recipe files\n", _recipe_files())
     source[0] = _PRESET_MARK.sub(lambda m: _preset_list(m["name"]), text)
 
@@ -279,6 +323,10 @@ def _check_coverage(app: Sphinx, docname: str, source: list[str]) -> None:
         for check_id in CHECKS:
             if f"`remote_identity.{check_id}`" not in text:
                 log.warning("django.md does not document the check id remote_identity.%s", check_id)
+    if docname == "wsgi":  # the generated tables: every option and configuration reason
+        for name in [*OPTIONS, *CONFIGURATION_REASONS]:
+            if f"`{name}`" not in text:
+                log.warning("wsgi.md does not document %r", name)
     if docname == "proxies/index":
         for page in PRESETS:  # one page per preset, named after it
             if not (DOCS / "proxies" / f"{page}.md").exists() or f"\n{page}\n" not in text:

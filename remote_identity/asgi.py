@@ -16,8 +16,16 @@ Scope keys written (on a copy of the scope):
 
 - ``remote_identity``: the ``Identity``, or ``None``;
 - ``remote_identity.verdict``: the ``Verdict``;
+- ``remote_identity.orig``: what was removed, as under WSGI: the environ key of each
+  scheme header removed (``HTTP_REMOTE_USER``) with its value (latin-1 text, repeated
+  headers joined with ``,``), the shared-secret header's key with ``"[redacted]"``, and
+  each underscore spelling under its name as received (``remote_user``);
 - ``headers``: without the headers the gate removed (the scheme's headers from an
   untrusted peer, underscore spellings, the shared-secret header).
+
+An underscore spelling removed is counted and logged (``underscore_header``, rate-limited
+like every security record). Servers themselves do not fold underscores under ASGI
+(granian, uvicorn and hypercorn pass header names on as received); frameworks may.
 
 The peer must be the real TCP peer: a server that rewrites ``client`` from
 ``X-Forwarded-For`` (uvicorn's ``--proxy-headers``, on by default for 127.0.0.1) hides the
@@ -37,13 +45,17 @@ Usage::
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
 
-from .gate import ENVIRON_KEY, VERDICT_KEY, IdentityGate
-from .parsing import DEFAULT_POLICY, ParsingPolicy
-from .schemes import HeaderScheme
-from .trust import TrustedProxies
+from . import options as gate_options
+from .gate import ENVIRON_KEY, ORIG_KEY, REDACTED, VERDICT_KEY, IdentityGate
+from .schemes import environ_key
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import GateOptions
 
 __all__ = ["RemoteIdentityMiddleware"]
 
@@ -57,60 +69,72 @@ security_log = logging.getLogger("remote_identity.security")
 
 
 class RemoteIdentityMiddleware:
+    # The docstring is completed below with every option of remote_identity.options.
     """ASGI middleware that sets ``scope["remote_identity"]``; see the module docstring.
 
-    Takes the same keyword arguments as :class:`remote_identity.wsgi.RemoteIdentityMiddleware`.
+    Takes the keyword arguments of :class:`~remote_identity.gate.IdentityGate`, like
+    :class:`remote_identity.wsgi.RemoteIdentityMiddleware`; its ``gate`` attribute is that
+    gate.
+
+    Args:
+        app: the ASGI application to wrap.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        trusted_proxies: TrustedProxies | Iterable[str] = (),
-        scheme: str | HeaderScheme = "authelia",
-        policy: ParsingPolicy = DEFAULT_POLICY,
-        on_untrusted: Literal["strip", "reject"] = "strip",
-        on_invalid: Literal["reject", "anonymous"] = "reject",
-        shared_secret_header: str | None = None,
-        shared_secret: str | None = None,
-    ) -> None:
+    __doc__ = f"{__doc__}{gate_options.args_doc(' ' * 8)}\n"
+
+    def __init__(self, app: ASGIApp, **options: Unpack[GateOptions]) -> None:
         self.app = app
-        self.gate = IdentityGate(
-            trusted_proxies=trusted_proxies,
-            scheme=scheme,
-            policy=policy,
-            on_untrusted=on_untrusted,
-            on_invalid=on_invalid,
-            shared_secret_header=shared_secret_header,
-            shared_secret=shared_secret,
-        )
-        watched = [*self.gate.scheme.headers]
-        if self.gate.shared_secret_header is not None:
-            watched.append(self.gate.shared_secret_header)
-        # Lower-cased header name with "_" for "-" -> the name as the scheme spells it.
-        self._watched = {name.lower().encode("latin-1"): name for name in watched}
+        self.gate = IdentityGate(**options)
+        scheme = self.gate.scheme
+        keys = dict(zip(scheme.headers, scheme.environ_keys, strict=True))
+        secret = self.gate.shared_secret_header
+        if secret is not None:
+            keys[secret] = environ_key(secret)
+        self._secret_key = None if secret is None else keys[secret]
+        #: Environ key of each header the gate removed, by the name the scheme spells.
+        self._keys = keys
+        # Lower-cased header name as ASGI sends it -> its environ key.
+        self._watched = {name.lower().encode("latin-1"): key for name, key in keys.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        environ, kept, underscored = self._environ(scope)
+        client = scope.get("client")
+        peer = client[0] if client else None
+        values, underscored = self._read(scope.get("headers", ()))
         if underscored:
-            security_log.warning(
+            self.gate.events.record(
+                security_log,
+                "underscore_header",
+                peer,
                 "underscore header spellings removed from peer %s: %s",
-                environ.get("REMOTE_ADDR"),
+                peer,
                 ", ".join(underscored),
-                extra={"reason": "underscore_header", "peer": environ.get("REMOTE_ADDR")},
+                extra={"headers": tuple(underscored)},
             )
-        verdict = self.gate.process(environ)
+        verdict = self.gate.decide(peer, values)
+        removed = {self._keys[header] for header in verdict.stripped}
+        if self._secret_key is not None:
+            removed.add(self._secret_key)
+        orig = dict(underscored)
+        for key in removed:
+            if key in values:
+                orig[key] = REDACTED if key == self._secret_key else values[key]
+        watched = self._watched
         scope = dict(scope)
-        scope[ENVIRON_KEY] = verdict.identity
-        scope[VERDICT_KEY] = verdict
         scope["headers"] = [
             (name, value)
-            for name, value in kept
-            if name not in self._watched or _key(name) in environ
+            for name, value in scope.get("headers", ())
+            if not (
+                (b"_" in name and name.lower().replace(b"_", b"-") in watched)
+                or watched.get(name.lower()) in removed
+            )
         ]
+        scope[ENVIRON_KEY] = verdict.identity
+        scope[VERDICT_KEY] = verdict
+        if orig:
+            scope[ORIG_KEY] = orig
         if verdict.outcome != "rejected":
             await self.app(scope, receive, send)
             return
@@ -130,26 +154,20 @@ class RemoteIdentityMiddleware:
         )
         await send({"type": "http.response.body", "body": body.encode("utf-8")})
 
-    def _environ(self, scope: Scope) -> tuple[dict[str, Any], list[tuple[bytes, bytes]], list[str]]:
-        """A WSGI-style environ of the watched headers, the headers kept, the ones refused."""
-        client = scope.get("client")
-        environ: dict[str, Any] = {"REMOTE_ADDR": client[0] if client else None}
-        kept = []
-        underscored = []
-        for name, value in scope.get("headers", ()):
+    def _read(self, headers: Any) -> tuple[dict[str, str], dict[str, str]]:
+        """The watched headers' values by environ key, and the underscore spellings of
+        watched headers by their name as received (the first value of each)."""
+        values: dict[str, str] = {}
+        underscored: dict[str, str] = {}
+        watched = self._watched
+        for name, value in headers:
             lowered = name.lower()
-            if b"_" in lowered and lowered.replace(b"_", b"-") in self._watched:
-                underscored.append(lowered.decode("latin-1"))
-                continue
-            kept.append((lowered, value))
-            if lowered in self._watched:
-                key = _key(lowered)
+            key = watched.get(lowered)
+            if key is not None:
                 text = value.decode("latin-1")
                 # Repeated headers are joined with "," as WSGI servers do, so the same
                 # rules (a comma in a username) catch them.
-                environ[key] = f"{environ[key]},{text}" if key in environ else text
-        return environ, kept, underscored
-
-
-def _key(name: bytes) -> str:
-    return "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+                values[key] = f"{values[key]},{text}" if key in values else text
+            elif b"_" in lowered and lowered.replace(b"_", b"-") in watched:
+                underscored.setdefault(lowered.decode("latin-1"), value.decode("latin-1"))
+        return values, underscored

@@ -1,36 +1,64 @@
 """``remote-identity explain``: why a request is (not) trusted, and what identity it carries.
 
-Builds the environ a WSGI server would build from the given headers, runs it through the
-same ``IdentityGate`` the middleware uses, and reports the decision. Exit status: 0 an
-identity, 1 anonymous, 2 rejected, 3 a usage or configuration error.
+Builds the environ a server would build from the given headers, runs it through the
+same ``IdentityGate`` the middleware uses, and reports the decision. The gate's options
+are the flags of :data:`remote_identity.options.OPTIONS`. Exit status: 0 an identity,
+1 anonymous, 2 rejected, 3 a usage or configuration error.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any, BinaryIO, NoReturn
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Literal, NoReturn
 
 from . import __version__
 from .errors import ConfigurationError
 from .gate import IdentityGate, Verdict
-from .parsing import ParsingPolicy
-from .schemes import PRESETS
-from .trust import TrustedProxies
+from .options import OPTIONS, POLICY_OPTIONS, Option
+from .policy import ParsingPolicy
 
-__all__ = ["build_environ", "main"]
+__all__ = ["SERVERS", "ServerModel", "build_environ", "main"]
 
 EXIT_CODES = {"identity": 0, "anonymous": 1, "rejected": 2}
 EXIT_USAGE = 3
 
-#: How servers turn header lines into environ keys: (drops "_" names, joins repeats with).
-SERVERS: dict[str, tuple[bool, str | None]] = {
-    "gunicorn": (True, ","),
-    "waitress": (True, ", "),
-    "granian": (False, None),  # folds "_" onto "-"; a repeated header: the last one wins
+
+@dataclass(frozen=True)
+class ServerModel:
+    """How a server (and what runs before the gate) turns header lines into what the gate
+    reads.
+
+    Attributes:
+        underscores: a header name with ``_``: ``"drop"`` (gunicorn, waitress), ``"fold"``
+            onto the ``-`` spelling (granian), or ``"asgi"``: passed on as a header of its
+            own and removed by ``remote_identity.asgi`` (uvicorn).
+        joiner: what joins a repeated header, or ``None`` when the last one wins.
+        proxy_peers: peers whose ``X-Forwarded-For`` replaces the peer (uvicorn's
+            ``--proxy-headers`` with its default ``--forwarded-allow-ips``).
+        layer: what joins and removes, for the notes.
+    """
+
+    underscores: Literal["drop", "fold", "asgi"]
+    joiner: str | None
+    proxy_peers: tuple[str, ...] = ()
+    layer: str = ""
+
+
+#: The servers ``explain --server`` models, measured with raw requests.
+SERVERS: dict[str, ServerModel] = {
+    "gunicorn": ServerModel("drop", ","),
+    "waitress": ServerModel("drop", ", "),
+    "granian": ServerModel("fold", None),
+    # uvicorn passes header names on as received and repeated headers as separate ones;
+    # remote_identity.asgi joins the scheme's headers with "," and removes underscore
+    # spellings. Its --proxy-headers (on by default) trusts X-Forwarded-For from these.
+    "uvicorn": ServerModel("asgi", ",", ("127.0.0.1", "::1"), "remote_identity.asgi"),
 }
 
 
@@ -44,30 +72,79 @@ def build_environ(
     headers: Sequence[tuple[bytes, bytes]], peer: str | None, server: str = "gunicorn"
 ) -> tuple[dict[str, Any], list[str]]:
     """The environ ``server`` would build, and notes on headers it dropped or merged."""
-    drops_underscores, joiner = SERVERS[server]
+    model = SERVERS[server]
     environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
+    notes: list[str] = []
+    peer = _proxy_peer(model, headers, peer, notes)
     if peer is not None:
         environ["REMOTE_ADDR"] = peer
-    notes = []
+    joins = model.layer or server
     for raw_name, raw_value in headers:
         name = raw_name.decode("latin-1")
         value = raw_value.decode("latin-1").strip(" \t")
-        if "_" in name and drops_underscores:
-            notes.append(f"{server} drops the header {name!r} (underscore in its name)")
+        if "_" in name and model.underscores != "fold":
+            if model.underscores == "drop":
+                notes.append(f"{server} drops the header {name!r} (underscore in its name)")
+            else:
+                notes.append(
+                    f"{server} passes the header {name!r} on as it is; {model.layer} removes "
+                    "underscore spellings of identity headers (Django before 5.2.13 and "
+                    "6.0.4 would read it as its hyphen spelling)"
+                )
             continue
         key = "HTTP_" + name.upper().replace("-", "_")
         if name.lower() == "content-type":
             key = "CONTENT_TYPE"
         elif name.lower() == "content-length":
             key = "CONTENT_LENGTH"
-        if key in environ and joiner is not None:
-            notes.append(f"{server} joins the repeated header {name!r} with {joiner!r}")
-            environ[key] = f"{environ[key]}{joiner}{value}"
+        if key in environ and model.joiner is not None:
+            notes.append(f"{joins} joins the repeated header {name!r} with {model.joiner!r}")
+            environ[key] = f"{environ[key]}{model.joiner}{value}"
         else:
             if key in environ:
                 notes.append(f"{server} keeps only the last {key} ({name!r} wins)")
             environ[key] = value
     return environ, notes
+
+
+def _proxy_peer(
+    model: ServerModel, headers: Sequence[tuple[bytes, bytes]], peer: str | None, notes: list[str]
+) -> str | None:
+    """The peer after uvicorn's ``--proxy-headers``: from ``X-Forwarded-For``, read right
+    to left, the first host that is not a trusted one (or the first host if all are)."""
+    if peer not in model.proxy_peers:
+        return peer
+    forwarded = [value for name, value in headers if name.lower() == b"x-forwarded-for"]
+    if not forwarded:
+        return peer
+    hosts = [_host(item.strip()) for item in b", ".join(forwarded).decode("latin-1").split(",")]
+    client = next((host for host in reversed(hosts) if not _is_proxy(host, model)), hosts[0])
+    if client and client != peer:
+        notes.append(
+            f"uvicorn replaced the peer {peer} with {client} from X-Forwarded-For "
+            f"(--proxy-headers is on by default for {' and '.join(model.proxy_peers)}); "
+            "run it with --no-proxy-headers"
+        )
+        return client
+    return peer
+
+
+def _host(value: str) -> str:
+    """The host of an ``X-Forwarded-For`` entry without its port, as uvicorn reads it."""
+    if value.startswith("["):
+        end = value.find("]")
+        return value[1:end] if end != -1 else value
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        return host if port.isdigit() else value
+    return value
+
+
+def _is_proxy(host: str, model: ServerModel) -> bool:
+    try:
+        return any(ipaddress.ip_address(host) == ipaddress.ip_address(p) for p in model.proxy_peers)
+    except ValueError:
+        return host in model.proxy_peers
 
 
 def _header_arg(text: str) -> tuple[bytes, bytes]:
@@ -157,29 +234,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--peer", default="127.0.0.1", help="the TCP peer (REMOTE_ADDR)")
     explain.add_argument(
-        "--trusted", action="append", default=[], metavar="ADDR", help="a trusted proxy; repeat"
-    )
-    explain.add_argument("--scheme", default="authelia", choices=sorted(PRESETS))
-    explain.add_argument(
         "-H", "--header", action="append", type=_header_arg, default=[], metavar="'NAME: VALUE'"
     )
     explain.add_argument(
         "--raw", action="store_true", help="read a raw HTTP request from standard input"
     )
     explain.add_argument("--server", default="gunicorn", choices=sorted(SERVERS))
-    explain.add_argument("--username-case", default="preserve", choices=["preserve", "lower"])
-    explain.add_argument(
-        "--max-name-length",
-        type=int,
-        default=255,
-        help="longest display name accepted (the Django adapter uses 150)",
-    )
-    explain.add_argument("--on-untrusted", default="strip", choices=["strip", "reject"])
-    explain.add_argument("--on-invalid", default="reject", choices=["reject", "anonymous"])
-    explain.add_argument("--secret-header", default=None)
-    explain.add_argument("--secret", default=None)
+    for option in (*OPTIONS.values(), *POLICY_OPTIONS.values()):
+        if option.flag is not None:
+            _add_option(explain, option)
     explain.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option[Any]) -> None:
+    """The flag of a gate option, as remote_identity.options defines it."""
+    kwargs: dict[str, Any] = {
+        "dest": option.name,
+        "help": option.doc.replace("%", "%%"),
+        "type": option.parse,
+        "default": [] if option.repeat else option.default,
+    }
+    if option.repeat:
+        kwargs["action"] = "append"
+    if option.choices:
+        kwargs["choices"] = option.choices
+    if option.metavar:
+        kwargs["metavar"] = option.metavar
+    parser.add_argument(option.flag, **kwargs)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -193,14 +275,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     library_log.addHandler(collector)
     library_log.propagate = False
     try:
-        return _explain(args, collector.records)
+        return _explain(args)
     finally:
         library_log.removeHandler(collector)
         library_log.propagate = propagate
 
 
 class _Collector(logging.Handler):
-    """Keeps the library's log records so the report can show them."""
+    """Keeps the library's log records away from standard error; the report says them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -210,19 +292,11 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
-def _explain(args: argparse.Namespace, logged: list[logging.LogRecord]) -> int:
+def _explain(args: argparse.Namespace) -> int:
+    options = {name: getattr(args, name) for name, o in OPTIONS.items() if o.flag is not None}
+    policy = {name: getattr(args, name) for name, o in POLICY_OPTIONS.items() if o.flag is not None}
     try:
-        gate = IdentityGate(
-            trusted_proxies=TrustedProxies(args.trusted),
-            scheme=args.scheme,
-            policy=ParsingPolicy(
-                username_case=args.username_case, max_name_length=args.max_name_length
-            ),
-            on_untrusted=args.on_untrusted,
-            on_invalid=args.on_invalid,
-            shared_secret_header=args.secret_header,
-            shared_secret=args.secret,
-        )
+        gate = IdentityGate(**options, policy=ParsingPolicy(**policy))
     except ConfigurationError as exc:
         print(f"remote-identity: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -234,11 +308,9 @@ def _explain(args: argparse.Namespace, logged: list[logging.LogRecord]) -> int:
     environ, server_notes = build_environ(headers, args.peer, args.server)
     verdict = gate.process(environ)
     report = _report(verdict, gate, notes + server_notes)
-    # The security log repeats the reason shown anyway; other records (a dropped e-mail
-    # address) say something the report would not.
-    report["log"] = [
-        record.getMessage() for record in logged if record.name != "remote_identity.security"
-    ]
+    # The security log repeats the reason shown anyway; a dropped value (an e-mail
+    # address) is said as its record on remote_identity.parsing says it.
+    report["log"] = [f"{warning.header} dropped: {warning}" for warning in verdict.warnings]
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:

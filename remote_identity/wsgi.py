@@ -9,11 +9,18 @@ spellings (``Remote_User``) and undecodable or look-alike values are the subtler
 
 This middleware decides trust from the TCP peer only (``REMOTE_ADDR``, or the original one
 saved by Werkzeug's ``ProxyFix`` in ``werkzeug.proxy_fix.orig``), plus an optional shared
-secret header. ``X-Forwarded-For`` never decides trust: the client writes it.
+secret header. ``X-Forwarded-For`` never decides trust: the client writes it. When the
+saved original also appears in ``X-Forwarded-For`` (two ``ProxyFix`` layers in front: the
+saved address is the first one's rewrite), the peer cannot be known and nobody is trusted;
+wrap ``ProxyFix`` inside this middleware, not outside (:mod:`remote_identity.peer`).
+
+Under granian, which folds ``Remote_User`` onto ``HTTP_REMOTE_USER``, a warning is logged
+once (the gate reads ``SERVER_SOFTWARE``).
 
 Environ keys read:
 
-- ``REMOTE_ADDR``, ``werkzeug.proxy_fix.orig``, ``SERVER_SOFTWARE``;
+- ``REMOTE_ADDR``, ``werkzeug.proxy_fix.orig``, ``HTTP_X_FORWARDED_FOR`` (only to detect
+  an address ``ProxyFix`` may have taken from it), ``SERVER_SOFTWARE``;
 - ``HTTP_*`` for every header of the scheme and the shared-secret header.
 
 Environ keys written:
@@ -47,75 +54,41 @@ Usage::
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from webob.exc import HTTPBadRequest, HTTPForbidden, WSGIHTTPException
 
+from . import options as gate_options
 from .gate import IdentityGate
-from .parsing import DEFAULT_POLICY, ParsingPolicy
-from .schemes import HeaderScheme
-from .trust import TrustedProxies
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from typing_extensions import Unpack
+
+    from .options import GateOptions
 
 __all__ = ["RemoteIdentityMiddleware"]
 
-security_log = logging.getLogger("remote_identity.security")
-
-# Servers known to fold "Remote_User" onto HTTP_REMOTE_USER instead of dropping it.
-_FOLDING_SERVERS = ("granian",)
-
 
 class RemoteIdentityMiddleware:
+    # The docstring is completed below with every option of remote_identity.options.
     """WSGI middleware that sets ``environ["remote_identity"]``; see the module docstring.
+
+    Takes the keyword arguments of :class:`~remote_identity.gate.IdentityGate`; its
+    ``gate`` attribute is that gate (``middleware.gate.refusals`` counts the refusals).
 
     Args:
         app: the WSGI application to wrap.
-        trusted_proxies: the proxies' addresses: IPs, CIDRs and ``"unix"`` (a list, or a
-            ``TrustedProxies``). Default: none, which trusts nobody.
-        scheme: a preset name (``"authelia"``, ``"authentik"``, ``"oauth2-proxy"``, ...)
-            or a ``HeaderScheme``. Default ``"authelia"``.
-        policy: a ``ParsingPolicy`` (lengths, username case, e-mail handling).
-        on_untrusted: ``"strip"`` (default) serves an untrusted peer anonymously after
-            removing its identity headers; ``"reject"`` answers 403.
-        on_invalid: ``"reject"`` (default) answers 400 to an invalid identity from a
-            trusted peer; ``"anonymous"`` serves it without identity.
-        shared_secret_header: a header the proxy adds to every request as an extra
-            proof; default off (see ``IdentityGate``).
-        shared_secret: its value, at least 16 characters; set with
-            ``shared_secret_header``.
     """
 
-    def __init__(
-        self,
-        app: WSGIApplication,
-        *,
-        trusted_proxies: TrustedProxies | Iterable[str] = (),
-        scheme: str | HeaderScheme = "authelia",
-        policy: ParsingPolicy = DEFAULT_POLICY,
-        on_untrusted: Literal["strip", "reject"] = "strip",
-        on_invalid: Literal["reject", "anonymous"] = "reject",
-        shared_secret_header: str | None = None,
-        shared_secret: str | None = None,
-    ) -> None:
+    __doc__ = f"{__doc__}{gate_options.args_doc(' ' * 8)}\n"
+
+    def __init__(self, app: WSGIApplication, **options: Unpack[GateOptions]) -> None:
         self.app = app
-        self.gate = IdentityGate(
-            trusted_proxies=trusted_proxies,
-            scheme=scheme,
-            policy=policy,
-            on_untrusted=on_untrusted,
-            on_invalid=on_invalid,
-            shared_secret_header=shared_secret_header,
-            shared_secret=shared_secret,
-        )
-        self._server_checked = False
+        self.gate = IdentityGate(**options)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if not self._server_checked:
-            self._check_server(environ.get("SERVER_SOFTWARE"))
         verdict = self.gate.process(environ)
         if verdict.outcome != "rejected":
             return self.app(environ, start_response)
@@ -127,19 +100,3 @@ class RemoteIdentityMiddleware:
             headers={"Cache-Control": "no-store"},
         )
         return response(environ, start_response)
-
-    def _check_server(self, software: object) -> None:
-        self._server_checked = True
-        name = software.lower() if isinstance(software, str) else ""
-        for server in _FOLDING_SERVERS:
-            if server in name:
-                security_log.warning(
-                    "%s maps a client's 'Remote_User' header onto HTTP_REMOTE_USER like "
-                    "'Remote-User' (last one wins), so a client can override the proxy's "
-                    "identity headers. Make the proxy drop header names containing '_' "
-                    "(nginx does by default) or run under a server that drops them. It also "
-                    "empties non-ASCII header values: a display name, or the whole groups "
-                    "header when one group name is not ASCII.",
-                    software,
-                    extra={"reason": "underscore_header", "server": software},
-                )

@@ -24,8 +24,8 @@ CHECKS: dict[str, tuple[str, str]] = {
         'Use IP addresses, CIDR networks without host bits ("10.0.5.0/24") or "unix".',
     ),
     "E003": (
-        f"{_P}TRUSTED_PROXIES trusts every address (0.0.0.0/0 or ::/0): "
-        "any client can sign in as anyone.",
+        f"{_P}TRUSTED_PROXIES trusts every address (0.0.0.0/0, ::/0, or networks that "
+        "together cover every IPv4 or IPv6 address): any client can sign in as anyone.",
         "List only the proxy's own addresses, not a whole network.",
     ),
     "E004": (
@@ -127,6 +127,22 @@ CHECKS: dict[str, tuple[str, str]] = {
         "No RemoteIdentityBackend is in AUTHENTICATION_BACKENDS: nobody can sign in.",
         "Add 'remote_identity_django.backends.RemoteIdentityBackend'.",
     ),
+    "E034": (
+        f"{_P}TRUSTED_PROXIES has a network wider than /8 (IPv4) or /32 (IPv6): {{error}}",
+        "List only the proxy's own addresses, not a whole network.",
+    ),
+    "E035": (
+        f"{_P}SHARED_SECRET is blank or starts or ends with white space: no proxy can send "
+        "it, so it never matches.",
+        "Generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+    ),
+    "E036": (
+        "{value} Werkzeug ProxyFix layers wrap the identity gate in WSGI_APPLICATION: the "
+        "peer cannot be known (each layer overwrites werkzeug.proxy_fix.orig), so nobody "
+        "is trusted when the saved address is also in X-Forwarded-For.",
+        "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
+        "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
+    ),
     "W001": (
         f"{_P}TRUSTED_PROXIES is empty: nobody can sign in from the proxy's identity.",
         'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host.',
@@ -137,6 +153,18 @@ CHECKS: dict[str, tuple[str, str]] = {
         "Move CsrfViewMiddleware before the remote identity middleware.",
     ),
     "W003": ("{value} is not a setting of remote_identity_django.", "{hint}"),
+    "W004": (
+        f"{_P}TRUSTED_PROXIES has the network {{value}}, inside Docker's default address "
+        "pools: if it is a container network, every container on it is trusted.",
+        "List the proxy container's own address (give it a static one), not its network.",
+    ),
+    "W005": (
+        "A Werkzeug ProxyFix wraps the identity gate in WSGI_APPLICATION: the gate judges "
+        "the address ProxyFix saved, and trusts nobody when that address is also in "
+        "X-Forwarded-For (a client on the proxy's host).",
+        "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
+        "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
+    ),
 }
 
 

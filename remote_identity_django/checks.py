@@ -1,9 +1,11 @@
 """System checks: every ``REMOTE_IDENTITY_*`` setting, the user model, the middleware
-order and the authentication backend.
+order, the WSGI stack and the authentication backend.
 
 They run when ``"remote_identity_django"`` is in ``INSTALLED_APPS`` (``manage.py check``,
 ``runserver``, ``migrate``, the test runner). The ids, messages and hints are in
-:mod:`remote_identity_django.check_ids`.
+:mod:`remote_identity_django.check_ids`. The gate's settings are not judged here: the
+core validates them (:mod:`remote_identity.options`) and :data:`GATE_CHECK_IDS` maps each
+``ConfigurationError``'s ``(option, reason)`` to its check id.
 """
 
 from __future__ import annotations
@@ -19,28 +21,57 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.middleware import AuthenticationMiddleware, RemoteUserMiddleware
 from django.contrib.auth.models import Group
 from django.core.checks import CheckMessage, Tags, register
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
-from remote_identity import ConfigurationError, HeaderScheme, TrustedProxies
-from remote_identity.schemes import get_scheme
+from remote_identity import (
+    ConfigurationError,
+    IdentityGate,
+    ParsingPolicy,
+    RemoteIdentityError,
+    TrustedProxies,
+)
+from remote_identity.options import POLICY_OPTIONS, problems
+from remote_identity.peer import proxy_fix_layers
 
 from .backends import RemoteIdentityBackend
 from .check_ids import message
-from .conf import NAMES, PREFIX, conf
+from .conf import NAMES, PREFIX, conf, gate_settings
 from .middleware import RemoteIdentityMiddleware
 
-__all__ = ["check_backends", "check_middleware", "check_settings", "check_user_model"]
+__all__ = [
+    "GATE_CHECK_IDS",
+    "check_backends",
+    "check_middleware",
+    "check_settings",
+    "check_user_model",
+    "check_wsgi_application",
+]
 
 Messages = list[CheckMessage]
 ATTR_SOURCES = ("username", "name", "email", None)
-_CHOICES = (
-    ("E009", "ON_UNTRUSTED", ("strip", "reject")),
-    ("E010", "ON_INVALID", ("reject", "anonymous")),
-    ("E011", "USERNAME_CASE", ("preserve", "lower")),
-)
+
+#: ``(option, reason)`` of the core's ``ConfigurationError`` -> the check id reporting it.
+GATE_CHECK_IDS: dict[tuple[str, str], str] = {
+    ("trusted_proxies", "not_a_list"): "E001",
+    ("trusted_proxies", "not_a_string"): "E001",
+    ("trusted_proxies", "malformed"): "E002",
+    ("trusted_proxies", "zone_id"): "E002",
+    ("trusted_proxies", "trusts_everyone"): "E003",
+    ("trusted_proxies", "too_wide"): "E034",
+    ("scheme", "unknown_scheme"): "E005",
+    ("shared_secret_header", "unpaired"): "E006",
+    ("shared_secret", "unpaired"): "E006",
+    ("shared_secret", "not_a_string"): "E007",
+    ("shared_secret", "too_short"): "E007",
+    ("shared_secret", "whitespace"): "E035",
+    ("shared_secret_header", "bad_header_name"): "E008",
+    ("on_untrusted", "not_a_choice"): "E009",
+    ("on_invalid", "not_a_choice"): "E010",
+    ("username_case", "not_a_choice"): "E011",
+}
 _BOOLEANS = (("E012", "CREATE_UNKNOWN_USER"), ("E019", "CREATE_GROUPS"))
 
 
@@ -72,40 +103,34 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     return [*_check_trust(), *_check_values(), *_check_unknown()]
 
 
+def _gate_message(error: ConfigurationError, values: Mapping[str, object]) -> CheckMessage:
+    """The check message of a ``ConfigurationError`` the core raised for a gate setting."""
+    option = str(error.option)
+    check_id = GATE_CHECK_IDS[(option, str(error.reason))]
+    return message(check_id, value=values.get(option), error=error)
+
+
 def _check_trust() -> Messages:
-    value = conf.TRUSTED_PROXIES
-    if not _is_str_list(value):
-        return [message("E001", value=value)]
+    """The gate's settings, judged by the core; then what only a site can know."""
+    values = gate_settings()
+    errors = problems(values)
+    policy = {name: values[name] for name in POLICY_OPTIONS if name in values}
     try:
-        proxies = TrustedProxies(value)
-    except ConfigurationError as exc:
-        return [message("E002", error=exc)]
-    if proxies.trusts_everyone:
-        return [message("E003")]
+        ParsingPolicy(**policy)
+    except ConfigurationError as error:
+        errors.append(error)
+    found = [_gate_message(error, values) for error in errors]
+    if any(error.option == "trusted_proxies" for error in errors):
+        return found
+    proxies = TrustedProxies(values["trusted_proxies"])
     if not proxies:
-        return [message("W001" if settings.DEBUG else "E004")]
-    return []
+        found.append(message("W001" if settings.DEBUG else "E004"))
+    found.extend(message("W004", value=network) for network in proxies.container_networks)
+    return found
 
 
 def _check_values() -> Messages:
     found = []
-    try:
-        get_scheme(conf.SCHEME)
-    except ConfigurationError as exc:
-        found.append(message("E005", error=exc))
-    header, secret = conf.SHARED_SECRET_HEADER, conf.SHARED_SECRET
-    if (header is None) != (secret is None):
-        found.append(message("E006"))
-    if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
-        found.append(message("E007"))
-    if header is not None:
-        try:
-            HeaderScheme(name="shared secret", user_headers=(header,))
-        except ConfigurationError:
-            found.append(message("E008", value=header))
-    for check_id, name, choices in _CHOICES:
-        if getattr(conf, name) not in choices:
-            found.append(message(check_id, value=getattr(conf, name)))
     for check_id, name in _BOOLEANS:
         if not isinstance(getattr(conf, name), bool):
             found.append(message(check_id, value=getattr(conf, name)))
@@ -218,6 +243,33 @@ def check_middleware(app_configs: Sequence[AppConfig] | None = None, **kwargs: A
         if issubclass(cls, RemoteUserMiddleware) and not issubclass(cls, RemoteIdentityMiddleware)
     )
     return found
+
+
+@register(Tags.security)
+def check_wsgi_application(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Messages:
+    """No Werkzeug ``ProxyFix`` wraps the identity gate in ``WSGI_APPLICATION``.
+
+    Imports ``WSGI_APPLICATION`` as ``runserver`` does; a site without the setting, or
+    whose application does not import here, is not checked.
+    """
+    path = getattr(settings, "WSGI_APPLICATION", None)
+    if not path:
+        return []
+    try:
+        application = import_string(path)
+    except (ImportError, ImproperlyConfigured, RemoteIdentityError):
+        return []
+    # The core middleware keeps its gate in ``gate``; ProxyFix layers further in are harmless.
+    layers = proxy_fix_layers(
+        application, lambda layer: isinstance(getattr(layer, "gate", None), IdentityGate)
+    )
+    if layers > 1:
+        return [message("E036", value=layers)]
+    if layers == 1:
+        return [message("W005")]
+    return []
 
 
 @register(Tags.security)

@@ -1,10 +1,14 @@
 """The ``REMOTE_IDENTITY_*`` settings: the one module that reads them.
 
-Every setting is a typed property of :class:`Settings` with its default, read from
-``django.conf.settings`` on each access (so ``override_settings`` works) and never
-written. The values are not validated here: :mod:`remote_identity_django.checks`
-validates each one at start-up with its own check id. :func:`get_gate` turns them into
-the core's :class:`~remote_identity.IdentityGate`, built once and rebuilt when a
+Every setting is read from ``django.conf.settings`` on each access (so
+``override_settings`` works) and never written. The settings of the gate's options
+(``TRUSTED_PROXIES``, ``SCHEME``, ``ON_UNTRUSTED``, ...) are not written out here: each
+is the ``setting`` of an option in :data:`remote_identity.options.OPTIONS` (or
+``POLICY_OPTIONS``), with that option's default. The adapter's own settings are typed
+properties of :class:`Settings`. Nothing is validated here: the core validates the gate's
+options, and :mod:`remote_identity_django.checks` reports its errors (and checks the
+adapter's own settings) at start-up. :func:`get_gate` turns the settings into the core's
+:class:`~remote_identity.IdentityGate`, built once and rebuilt when a
 ``REMOTE_IDENTITY_*`` setting changes (tests).
 """
 
@@ -12,15 +16,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from remote_identity import HeaderScheme, IdentityGate, ParsingPolicy
+from remote_identity import IdentityGate, ParsingPolicy
+from remote_identity.options import OPTIONS, POLICY_OPTIONS, Option
 
-__all__ = ["DEFAULT_USER_ATTR_MAP", "PREFIX", "Settings", "conf", "gate_options", "get_gate"]
+__all__ = [
+    "DEFAULT_USER_ATTR_MAP",
+    "GATE_SETTINGS",
+    "PREFIX",
+    "Settings",
+    "conf",
+    "gate_options",
+    "gate_settings",
+    "get_gate",
+]
 
 PREFIX = "REMOTE_IDENTITY_"
 
@@ -37,54 +51,29 @@ DEFAULT_USER_ATTR_MAP: Mapping[str, str | None] = {
 #: by the parser (reason ``too_long``) rather than cut or failing at ``save()``.
 MAX_NAME_LENGTH = 150
 
+#: Setting name (without the prefix) -> the gate option it sets, from remote_identity.options.
+GATE_SETTINGS: Mapping[str, Option[Any]] = {
+    option.setting: option
+    for option in (*OPTIONS.values(), *POLICY_OPTIONS.values())
+    if option.setting is not None
+}
+
 
 class Settings:
-    """One property per ``REMOTE_IDENTITY_*`` setting; see ``docs/django.md``."""
+    """One attribute per ``REMOTE_IDENTITY_*`` setting; see ``docs/django.md``.
+
+    The gate's settings (:data:`GATE_SETTINGS`) are read with their option's default;
+    the adapter's own are the properties below.
+    """
 
     def _get(self, name: str, default: Any) -> Any:
         return getattr(settings, PREFIX + name, default)
 
-    @property
-    def TRUSTED_PROXIES(self) -> Sequence[str]:
-        """IPs, CIDRs and ``"unix"`` allowed to send identity headers. Default: nobody."""
-        value: Sequence[str] = self._get("TRUSTED_PROXIES", [])
-        return value
-
-    @property
-    def SCHEME(self) -> str | HeaderScheme:
-        """A preset name (``"authelia"``, ``"authentik"``, ...) or a ``HeaderScheme``."""
-        value: str | HeaderScheme = self._get("SCHEME", "authelia")
-        return value
-
-    @property
-    def SHARED_SECRET_HEADER(self) -> str | None:
-        """A header the proxy adds with ``SHARED_SECRET`` on every request. Default: off."""
-        value: str | None = self._get("SHARED_SECRET_HEADER", None)
-        return value
-
-    @property
-    def SHARED_SECRET(self) -> str | None:
-        """The shared secret's value, at least 16 characters. Default: off."""
-        value: str | None = self._get("SHARED_SECRET", None)
-        return value
-
-    @property
-    def ON_UNTRUSTED(self) -> Literal["strip", "reject"]:
-        """Identity headers from an untrusted peer: ``"strip"`` them, or ``"reject"`` (403)."""
-        value: Literal["strip", "reject"] = self._get("ON_UNTRUSTED", "strip")
-        return value
-
-    @property
-    def ON_INVALID(self) -> Literal["reject", "anonymous"]:
-        """An invalid identity from a trusted peer: ``"reject"`` (400) or ``"anonymous"``."""
-        value: Literal["reject", "anonymous"] = self._get("ON_INVALID", "reject")
-        return value
-
-    @property
-    def USERNAME_CASE(self) -> Literal["preserve", "lower"]:
-        """``"lower"`` lower-cases usernames (case-insensitive directories)."""
-        value: Literal["preserve", "lower"] = self._get("USERNAME_CASE", "preserve")
-        return value
+    def __getattr__(self, name: str) -> Any:
+        option = GATE_SETTINGS.get(name)
+        if option is None:
+            raise AttributeError(f"{PREFIX}{name} is not a setting of remote_identity_django")
+        return self._get(name, option.default)
 
     @property
     def CREATE_UNKNOWN_USER(self) -> bool:
@@ -147,27 +136,31 @@ class Settings:
 conf = Settings()
 
 #: Every setting's name without the prefix, for the checks.
-NAMES: tuple[str, ...] = tuple(
-    name for name, value in vars(Settings).items() if isinstance(value, property)
+NAMES: tuple[str, ...] = (
+    *GATE_SETTINGS,
+    *(name for name, value in vars(Settings).items() if isinstance(value, property)),
 )
 
 
+def gate_settings() -> dict[str, Any]:
+    """The gate's options as the settings give them, not validated: option name -> value
+    (``ParsingPolicy`` fields included, under their own names)."""
+    return {option.name: getattr(conf, name) for name, option in GATE_SETTINGS.items()}
+
+
 def gate_options() -> dict[str, Any]:
-    """Keyword arguments for ``IdentityGate`` (and ``remote_identity.wsgi``'s middleware).
+    """Keyword arguments for ``IdentityGate`` (and the core WSGI and ASGI middleware).
 
     Pass them to the WSGI middleware too, so both layers apply the same rules::
 
         application = RemoteIdentityMiddleware(get_wsgi_application(), **gate_options())
+
+    Raises ``remote_identity.ConfigurationError`` for a policy setting the core refuses
+    (``REMOTE_IDENTITY_USERNAME_CASE``); the other options are validated by the gate.
     """
-    return {
-        "trusted_proxies": conf.TRUSTED_PROXIES,
-        "scheme": conf.SCHEME,
-        "policy": ParsingPolicy(max_name_length=MAX_NAME_LENGTH, username_case=conf.USERNAME_CASE),
-        "on_untrusted": conf.ON_UNTRUSTED,
-        "on_invalid": conf.ON_INVALID,
-        "shared_secret_header": conf.SHARED_SECRET_HEADER,
-        "shared_secret": conf.SHARED_SECRET,
-    }
+    values = gate_settings()
+    policy = {name: values.pop(name) for name in POLICY_OPTIONS if name in values}
+    return {**values, "policy": ParsingPolicy(max_name_length=MAX_NAME_LENGTH, **policy)}
 
 
 @functools.cache

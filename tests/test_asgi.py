@@ -185,3 +185,124 @@ async def call_raw(peer: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, 
     scope = {"type": "http", "method": "GET", "path": "/", "client": (peer, 1), "headers": headers}
     await middleware(scope, _never, send)
     return sent[0]["status"], sent[1]["body"].decode()
+
+
+async def call_scope(
+    peer: str | None, headers: list[tuple[bytes, bytes]], **options: Any
+) -> tuple[dict[str, Any], RemoteIdentityMiddleware]:
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope)
+
+    options.setdefault("trusted_proxies", [PROXY])
+    middleware = RemoteIdentityMiddleware(app, **options)
+    client = None if peer is None else (peer, 1)
+    scope = {"type": "http", "method": "GET", "path": "/", "client": client, "headers": headers}
+    await middleware(scope, _never, _discard)
+    assert scope["headers"] == headers  # the caller's scope is left as it was
+    return seen[0], middleware
+
+
+SECRET_OPTIONS = {"shared_secret_header": "X-Proxy-Secret", "shared_secret": SECRET}
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers", "options", "orig", "kept"),
+    [
+        pytest.param(
+            ATTACKER,
+            [(b"accept", b"*/*"), (b"remote-user", b"admin"), (b"remote-groups", b"admins")],
+            {},
+            {"HTTP_REMOTE_USER": "admin", "HTTP_REMOTE_GROUPS": "admins"},
+            [(b"accept", b"*/*")],
+            id="untrusted",
+        ),
+        pytest.param(
+            ATTACKER,
+            [(b"remote-groups", b"a"), (b"remote-groups", b"b"), (b"x-other", b"1")],
+            {},
+            {"HTTP_REMOTE_GROUPS": "a,b"},
+            [(b"x-other", b"1")],
+            id="repeated-joined-as-wsgi",
+        ),
+        pytest.param(
+            PROXY,
+            [(b"remote-user", b"bob"), (b"remote_user", b"admin"), (b"remote_user", b"x")],
+            {},
+            {"remote_user": "admin"},
+            [(b"remote-user", b"bob")],
+            id="underscore-spelling",
+        ),
+        pytest.param(
+            PROXY,
+            [(b"remote-user", b"bob"), (b"x-proxy-secret", SECRET.encode())],
+            SECRET_OPTIONS,
+            {"HTTP_X_PROXY_SECRET": "[redacted]"},
+            [(b"remote-user", b"bob")],
+            id="secret-redacted",
+        ),
+        pytest.param(
+            PROXY,
+            [(b"remote-user", b"bob")],
+            SECRET_OPTIONS,
+            {"HTTP_REMOTE_USER": "bob"},
+            [],
+            id="secret-missing-nothing-to-redact",
+        ),
+        pytest.param(
+            PROXY,
+            [(b"remote-user", b"a,b"), (b"remote-name", "Jörn".encode())],
+            {"on_invalid": "anonymous"},
+            {"HTTP_REMOTE_USER": "a,b", "HTTP_REMOTE_NAME": "Jörn".encode().decode("latin-1")},
+            [],
+            id="invalid-made-anonymous",
+        ),
+        pytest.param(
+            PROXY,
+            [(b"remote-user", b"bob"), (b"accept", b"*/*")],
+            {},
+            None,
+            [(b"remote-user", b"bob"), (b"accept", b"*/*")],
+            id="trusted-nothing-removed",
+        ),
+    ],
+)
+def test_scope_records_what_was_removed_like_wsgi(
+    peer: str,
+    headers: list[tuple[bytes, bytes]],
+    options: dict[str, Any],
+    orig: dict[str, str] | None,
+    kept: list[tuple[bytes, bytes]],
+) -> None:
+    scope, _ = asyncio.run(call_scope(peer, headers, **options))
+    assert scope.get("remote_identity.orig") == orig
+    assert scope["headers"] == kept
+    assert SECRET not in repr(scope)
+
+
+def test_underscore_spellings_are_counted_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def run() -> RemoteIdentityMiddleware:
+        _, middleware = await call_scope(PROXY, [(b"remote_user", b"admin")])
+        for _ in range(4):
+            await middleware(
+                {"type": "http", "client": (PROXY, 1), "headers": [(b"remote_user", b"a")]},
+                _never,
+                _discard,
+            )
+        return middleware
+
+    with caplog.at_level(logging.WARNING, logger="remote_identity"):
+        middleware = asyncio.run(run())
+    assert middleware.gate.refusals == {"underscore_header": 5}
+    (record,) = caplog.records
+    assert record.reason == "underscore_header"  # type: ignore[attr-defined]
+    assert record.headers == ("remote_user",)  # type: ignore[attr-defined]
+    assert "admin" not in caplog.text
+
+
+def test_unknown_keyword_is_refused() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'trusted'"):
+        RemoteIdentityMiddleware(starlette_app, trusted=[PROXY])  # type: ignore[call-arg]

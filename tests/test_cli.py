@@ -19,6 +19,7 @@ import pytest
 
 import remote_identity
 from remote_identity.cli import EXIT_USAGE, build_environ, main
+from remote_identity.options import OPTIONS, POLICY_OPTIONS
 
 TRUSTED = ["--trusted", "127.0.0.1"]
 
@@ -409,6 +410,31 @@ def test_raw_request_empty(
             [],
             id="latin-1-bytes-as-str",
         ),
+        pytest.param(
+            "uvicorn",
+            [(b"Remote-User", b"alice"), (b"Remote_User", b"admin")],
+            {"HTTP_REMOTE_USER": "alice"},
+            [
+                "uvicorn passes the header 'Remote_User' on as it is; remote_identity.asgi "
+                "removes underscore spellings of identity headers (Django before 5.2.13 and "
+                "6.0.4 would read it as its hyphen spelling)"
+            ],
+            id="uvicorn-underscore-removed-by-the-asgi-layer",
+        ),
+        pytest.param(
+            "uvicorn",
+            [(b"Remote-User", b"alice"), (b"remote-user", b"mallory")],
+            {"HTTP_REMOTE_USER": "alice,mallory"},
+            ["remote_identity.asgi joins the repeated header 'remote-user' with ','"],
+            id="uvicorn-repeated-joined-by-the-asgi-layer",
+        ),
+        pytest.param(
+            "uvicorn",
+            [(b"X-Forwarded-For", b"198.51.100.7")],
+            {"HTTP_X_FORWARDED_FOR": "198.51.100.7"},
+            [],
+            id="uvicorn-peer-not-in-forwarded-allow-ips",
+        ),
     ],
 )
 def test_build_environ(
@@ -427,6 +453,32 @@ def test_build_environ(
     assert got_notes == notes
 
 
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "expected"),
+    [
+        pytest.param("127.0.0.1", [b"198.51.100.7"], "198.51.100.7", id="client-from-xff"),
+        pytest.param("::1", [b"198.51.100.7:4711"], "198.51.100.7", id="ipv6-loopback-port"),
+        pytest.param(
+            "127.0.0.1", [b"203.0.113.9, 127.0.0.1"], "203.0.113.9", id="first-untrusted-from-right"
+        ),
+        pytest.param("127.0.0.1", [b"127.0.0.1"], "127.0.0.1", id="all-trusted-first-wins"),
+        pytest.param("127.0.0.1", [b"a", b"[2001:db8::1]:80"], "2001:db8::1", id="two-headers"),
+        pytest.param("127.0.0.1", [b"[::1"], "[::1", id="broken-bracket"),
+        pytest.param("127.0.0.1", [b"host:port"], "host:port", id="not-a-port"),
+        pytest.param("127.0.0.1", [b""], "127.0.0.1", id="empty-keeps-the-peer"),
+        pytest.param("127.0.0.1", [], "127.0.0.1", id="no-xff"),
+        pytest.param("10.0.5.2", [b"198.51.100.7"], "10.0.5.2", id="not-a-forwarded-allow-ip"),
+    ],
+)
+def test_uvicorn_proxy_headers_replace_the_peer(
+    peer: str, forwarded: list[bytes], expected: str
+) -> None:
+    headers = [(b"x-forwarded-for", value) for value in forwarded]
+    built, notes = build_environ(headers, peer, "uvicorn")
+    assert built["REMOTE_ADDR"] == expected
+    assert bool(notes and "uvicorn replaced the peer" in notes[0]) is (expected != peer)
+
+
 def test_build_environ_without_peer() -> None:
     built, notes = build_environ([], None)
     assert built == {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
@@ -439,6 +491,7 @@ def test_build_environ_without_peer() -> None:
         pytest.param("gunicorn", 2, "multiple_values", "gunicorn joins", id="gunicorn"),
         pytest.param("waitress", 2, "multiple_values", "waitress joins", id="waitress"),
         pytest.param("granian", 0, None, "granian keeps only the last", id="granian"),
+        pytest.param("uvicorn", 2, "multiple_values", "remote_identity.asgi joins", id="uvicorn"),
     ],
 )
 def test_server_option(
@@ -452,6 +505,34 @@ def test_server_option(
     assert (f"reason:    {reason}" in out) is (reason is not None)
     if reason is None:
         assert "username:  admin" in out
+
+
+def test_uvicorn_behind_a_local_proxy_sees_the_user_as_the_peer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys,
+        *TRUSTED,
+        "--server",
+        "uvicorn",
+        "-H",
+        "X-Forwarded-For: 198.51.100.7",
+        "-H",
+        "Remote-User: alice",
+    )
+    assert code == 1
+    assert "peer:      198.51.100.7 (NOT trusted" in out
+    assert "run it with --no-proxy-headers" in out
+
+
+def test_every_gate_option_is_a_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    out = capsys.readouterr().out
+    for option in (*OPTIONS.values(), *POLICY_OPTIONS.values()):
+        if option.flag is not None:
+            assert option.flag in out
+    assert "--max-name-length N" in out
 
 
 def test_underscore_header_dropped_by_default_server(capsys: pytest.CaptureFixture[str]) -> None:

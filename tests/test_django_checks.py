@@ -11,7 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from remote_identity import HeaderScheme
+from remote_identity.errors import CONFIGURATION_REASONS
+from remote_identity.options import OPTIONS, POLICY_OPTIONS
 from remote_identity_django.check_ids import CHECKS, message
+from remote_identity_django.checks import GATE_CHECK_IDS
 
 P = "REMOTE_IDENTITY_"
 SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
@@ -20,6 +23,7 @@ AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
 OURS = "remote_identity_django.middleware.RemoteIdentityMiddleware"
 PERSISTENT = "remote_identity_django.middleware.PersistentRemoteIdentityMiddleware"
 DELETE = object()
+STACKS = "tests.djangoapp.wsgi_stacks"
 
 
 def ids(settings, overrides: dict[str, Any]) -> list[str]:
@@ -49,8 +53,19 @@ CASES = [
     ({f"{P}TRUSTED_PROXIES": [1]}, ["E001"], "not-strings"),
     ({f"{P}TRUSTED_PROXIES": ["10.0.0.1/8"]}, ["E002"], "host-bits"),
     ({f"{P}TRUSTED_PROXIES": ["proxy.local"]}, ["E002"], "hostname"),
+    ({f"{P}TRUSTED_PROXIES": ["fe80::1%eth0"]}, ["E002"], "zone-id"),
     ({f"{P}TRUSTED_PROXIES": ["0.0.0.0/0"]}, ["E003"], "all-ipv4"),
     ({f"{P}TRUSTED_PROXIES": ["10.0.0.1", "::/0"]}, ["E003"], "all-ipv6"),
+    ({f"{P}TRUSTED_PROXIES": ["0.0.0.0/1", "128.0.0.0/1"]}, ["E003"], "ipv4-halves"),
+    ({f"{P}TRUSTED_PROXIES": ["10.0.0.0/7"]}, ["E034"], "wider-than-8"),
+    ({f"{P}TRUSTED_PROXIES": ["2001:db8::/31"]}, ["E034"], "wider-than-32"),
+    ({f"{P}TRUSTED_PROXIES": ["172.18.0.0/16"]}, ["W004"], "docker-network"),
+    (
+        {f"{P}TRUSTED_PROXIES": ["172.18.0.0/16", "192.168.16.0/20"]},
+        ["W004", "W004"],
+        "two-docker-networks",
+    ),
+    ({f"{P}TRUSTED_PROXIES": ["172.18.0.2"]}, [], "docker-container-address"),
     ({f"{P}TRUSTED_PROXIES": []}, ["E004"], "empty"),
     ({f"{P}TRUSTED_PROXIES": DELETE}, ["E004"], "unset"),
     ({f"{P}TRUSTED_PROXIES": [], "DEBUG": True}, ["W001"], "empty-debug"),
@@ -76,6 +91,16 @@ CASES = [
         "underscore",
     ),
     ({f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": "s" * 16}, [], "secret-ok"),
+    (
+        {f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": " " * 20},
+        ["E035"],
+        "blank-secret",
+    ),
+    (
+        {f"{P}SHARED_SECRET_HEADER": "X-Secret", f"{P}SHARED_SECRET": "s" * 16 + "\n"},
+        ["E035"],
+        "padded-secret",
+    ),
     # choices
     ({f"{P}ON_UNTRUSTED": "drop"}, ["E009"], "on-untrusted"),
     ({f"{P}ON_INVALID": "ignore"}, ["E010"], "on-invalid"),
@@ -149,6 +174,15 @@ CASES = [
         [],
         "unimportable-ignored",
     ),
+    # the WSGI stack
+    ({"WSGI_APPLICATION": f"{STACKS}.gate_outside"}, [], "gate-outside-proxy-fix"),
+    ({"WSGI_APPLICATION": f"{STACKS}.plain"}, [], "plain"),
+    ({"WSGI_APPLICATION": f"{STACKS}.one_around_django"}, ["W005"], "one-around-django"),
+    ({"WSGI_APPLICATION": f"{STACKS}.one_around_the_gate"}, ["W005"], "one-around-gate"),
+    ({"WSGI_APPLICATION": f"{STACKS}.two_around_django"}, ["E036"], "two-around-django"),
+    ({"WSGI_APPLICATION": f"{STACKS}.three_around_the_gate"}, ["E036"], "three-around-gate"),
+    ({"WSGI_APPLICATION": "no.such.application"}, [], "unimportable-not-checked"),
+    ({"WSGI_APPLICATION": None}, [], "no-wsgi-application"),
     # backends
     (
         {"AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"]},
@@ -223,3 +257,25 @@ def test_manage_py_check_fails_on_an_error(settings) -> None:
         call_command("check")
     settings.REMOTE_IDENTITY_TRUSTED_PROXIES = ["127.0.0.1"]
     call_command("check")
+
+
+def test_gate_check_ids_are_check_ids() -> None:
+    assert set(GATE_CHECK_IDS.values()) <= set(CHECKS)
+    options = {option for option, _ in GATE_CHECK_IDS}
+    assert options == {
+        *(o.name for o in OPTIONS.values() if o.setting),
+        *(o.name for o in POLICY_OPTIONS.values() if o.setting),
+    }
+    assert {reason for _, reason in GATE_CHECK_IDS} <= set(CONFIGURATION_REASONS)
+
+
+def test_the_core_message_is_shown(settings) -> None:
+    settings.REMOTE_IDENTITY_TRUSTED_PROXIES = ["10.0.0.0/7"]
+    (error,) = [m for m in checks.run_checks() if m.id == "remote_identity.E034"]
+    assert "10.0.0.0/7, wider than /8" in error.msg
+
+
+def test_several_proxy_fix_layers_are_counted(settings) -> None:
+    settings.WSGI_APPLICATION = f"{STACKS}.three_around_the_gate"
+    (error,) = [m for m in checks.run_checks() if m.id == "remote_identity.E036"]
+    assert error.msg.startswith("3 Werkzeug ProxyFix layers wrap the identity gate")

@@ -1,14 +1,33 @@
-"""``conf``: defaults, the gate built from the settings, rebuilt when they change."""
+"""``conf``: defaults, the gate built from the settings, rebuilt when they change; and
+through the gate and the backend, one directory name is one Django user."""
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
 import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.test import RequestFactory, override_settings
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from remote_identity import PRESETS, ConfigurationError
-from remote_identity_django.conf import DEFAULT_USER_ATTR_MAP, NAMES, conf, gate_options, get_gate
+from remote_identity.options import OPTIONS, POLICY_OPTIONS
+from remote_identity_django.conf import (
+    DEFAULT_USER_ATTR_MAP,
+    GATE_SETTINGS,
+    NAMES,
+    conf,
+    gate_options,
+    gate_settings,
+    get_gate,
+)
 
 DEFAULTS = {
-    "TRUSTED_PROXIES": [],
+    "TRUSTED_PROXIES": (),
     "SCHEME": "authelia",
     "SHARED_SECRET_HEADER": None,
     "SHARED_SECRET": None,
@@ -70,3 +89,121 @@ def test_gate_options_are_the_wsgi_middlewares_arguments() -> None:
         "shared_secret_header",
         "trusted_proxies",
     ]
+
+
+def test_gate_settings_come_from_the_core_options() -> None:
+    expected = {
+        option.setting: option
+        for option in (*OPTIONS.values(), *POLICY_OPTIONS.values())
+        if option.setting
+    }
+    assert dict(GATE_SETTINGS) == expected
+    assert set(gate_settings()) == {option.name for option in expected.values()}
+
+
+def test_an_unknown_attribute_is_not_a_setting() -> None:
+    with pytest.raises(AttributeError, match="REMOTE_IDENTITY_NOPE is not a setting"):
+        conf.NOPE  # noqa: B018
+
+
+def test_bad_username_case_raises_with_its_option(settings) -> None:
+    settings.REMOTE_IDENTITY_USERNAME_CASE = "upper"
+    with pytest.raises(ConfigurationError) as info:
+        gate_options()
+    assert (info.value.option, info.value.reason) == ("username_case", "not_a_choice")
+
+
+# --- one directory name is one account ------------------------------------------------
+
+# Letters with case pairs and letters NFC composes; then look-alikes the core refuses,
+# and blanks.
+CLEAN = "aAkKsSiIıİßẞσςΣåÅöÖ\u0308\u030a\u0307 0._-@"
+ALPHABET = CLEAN + "\u212a\u212b\u2126\u017f\uff41\u1d2c\u00a0\u3000\u3164\u034f\u2800\u200b"
+
+
+def _variants(text: str) -> list[str]:
+    return [
+        text,
+        text.upper(),
+        text.lower(),
+        text.swapcase(),
+        text.casefold(),
+        unicodedata.normalize("NFD", text),
+        unicodedata.normalize("NFKC", text),
+        unicodedata.normalize("NFKD", text),
+        text.replace("K", "\u212a").replace("k", "\u212a"),
+        text + "\u00a0",
+    ]
+
+
+@st.composite
+def name_pairs(draw: Any) -> tuple[str, str]:
+    base = draw(st.text(alphabet=st.sampled_from(CLEAN), min_size=1, max_size=8))
+    clean = st.text(alphabet=st.sampled_from(CLEAN), min_size=1, max_size=8)
+    other = draw(
+        st.one_of(
+            st.sampled_from(_variants(base)),
+            st.sampled_from(_variants(base)),
+            clean,
+            clean,
+            st.text(alphabet=st.sampled_from(ALPHABET), min_size=1, max_size=8),
+        )
+    )
+    return base, other
+
+
+def _user_of(raw: str) -> tuple[str, int] | None:
+    """The accepted username of the header value ``raw`` and its user's pk, or ``None``."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REMOTE_USER": raw.encode("utf-8").decode("latin-1"),
+    }
+    verdict = get_gate().process(environ)
+    if verdict.identity is None:
+        return None
+    request = RequestFactory().get("/")
+    user = authenticate(request, remote_user=verdict.identity.username, identity=verdict.identity)
+    assert isinstance(user, User)
+    return verdict.identity.username, user.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", ["preserve", "lower"])
+@hypothesis_settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pair=name_pairs())
+def test_two_accepted_usernames_that_differ_are_two_users(case: str, pair: tuple[str, str]) -> None:
+    with override_settings(REMOTE_IDENTITY_USERNAME_CASE=case, REMOTE_IDENTITY_MIRROR_GROUPS=False):
+        first, second = _user_of(pair[0]), _user_of(pair[1])
+    event(f"both accepted: {first is not None and second is not None}")
+    if first is None or second is None:
+        return
+    event(f"same name: {first[0] == second[0]}")
+    (name1, pk1), (name2, pk2) = first, second
+    assert (name1 == name2) == (pk1 == pk2)
+    assert User.objects.get(pk=pk1).username == name1
+    if case == "lower":
+        assert name1 == name1.lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        pytest.param("Kevin", "\u212aevin", None, id="kelvin-refused"),
+        pytest.param("admin", "admin\u00a0", None, id="nbsp-refused"),
+        pytest.param("jörn", "jo\u0308rn", True, id="composed-is-the-same-name"),
+        pytest.param("Alice", "alice", False, id="case-preserved"),
+        pytest.param("straße", "strasse", False, id="sharp-s-is-not-ss"),
+    ],
+)
+def test_examples_of_one_name_one_account(first: str, second: str, same: bool | None) -> None:
+    one, other = _user_of(first), _user_of(second)
+    assert one is not None
+    if same is None:
+        assert other is None
+        return
+    assert other is not None
+    assert (one[1] == other[1]) is same

@@ -9,6 +9,7 @@ import pytest
 
 import remote_identity
 from remote_identity.errors import (
+    CONFIGURATION_REASONS,
     REASONS,
     ConfigurationError,
     IdentityError,
@@ -29,6 +30,10 @@ STABLE_REASONS = [
     "missing_prefix",
     "untrusted_peer",
     "bad_secret",
+    "edge_whitespace",
+    "equivalent_character",
+    "invisible_character",
+    "ambiguous_peer",
     "assertion_malformed",
     "assertion_signature",
     "assertion_expired",
@@ -41,9 +46,67 @@ STABLE_REASONS = [
     "assertion_keys_unavailable",
 ]
 
+# ConfigurationError.reason codes: the Django checks map them to their ids.
+STABLE_CONFIGURATION_REASONS = [
+    "not_a_list",
+    "not_a_string",
+    "malformed",
+    "zone_id",
+    "trusts_everyone",
+    "too_wide",
+    "unknown_scheme",
+    "not_a_policy",
+    "not_a_choice",
+    "not_a_positive_integer",
+    "not_a_bool",
+    "unpaired",
+    "too_short",
+    "whitespace",
+    "bad_header_name",
+    "bad_scheme",
+]
+
 
 def test_reason_codes_are_stable() -> None:
     assert list(REASONS) == STABLE_REASONS
+    assert list(CONFIGURATION_REASONS) == STABLE_CONFIGURATION_REASONS
+    assert all(text.strip() for text in CONFIGURATION_REASONS.values())
+
+
+def test_configuration_error_carries_option_and_reason() -> None:
+    error = ConfigurationError("bad", option="shared_secret", reason="too_short")
+    assert (str(error), error.option, error.reason) == ("bad", "shared_secret", "too_short")
+    plain = ConfigurationError("message only")
+    assert (str(plain), plain.option, plain.reason, plain.args) == (
+        "message only",
+        None,
+        None,
+        ("message only",),
+    )
+
+
+def test_configuration_error_refuses_an_unknown_reason() -> None:
+    with pytest.raises(ValueError, match="unknown ConfigurationError reason 'made_up'") as info:
+        ConfigurationError("bad", option="scheme", reason="made_up")
+    assert not isinstance(info.value, ConfigurationError)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(ConfigurationError("m", option="scheme", reason="unknown_scheme"), id="full"),
+        pytest.param(ConfigurationError("m"), id="message-only"),
+    ],
+)
+def test_configuration_error_pickle_and_copy(error: ConfigurationError) -> None:
+    clones = [copy.copy(error), copy.deepcopy(error)]
+    clones += [
+        pickle.loads(pickle.dumps(error, protocol=protocol))
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1)
+    ]
+    for clone in clones:
+        assert type(clone) is ConfigurationError
+        assert (str(clone), clone.option, clone.reason) == (str(error), error.option, error.reason)
 
 
 @pytest.mark.parametrize("reason", STABLE_REASONS)
@@ -128,6 +191,7 @@ def test_package_re_exports() -> None:
     assert remote_identity.ConfigurationError is ConfigurationError
     assert remote_identity.RemoteIdentityError is RemoteIdentityError
     assert remote_identity.REASONS is REASONS
+    assert remote_identity.CONFIGURATION_REASONS is CONFIGURATION_REASONS
     assert all(getattr(remote_identity, name) is not None for name in remote_identity.__all__)
     assert len(set(remote_identity.__all__)) == len(remote_identity.__all__)
 

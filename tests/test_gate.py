@@ -16,7 +16,12 @@ from remote_identity import (
     TrustedProxies,
     Verdict,
 )
+from remote_identity.errors import CONFIGURATION_REASONS
+from remote_identity.events import SecurityLog, refusal_counts
 from remote_identity.gate import ORIG_KEY, PROXY_FIX_ORIG, REDACTED, VERDICT_KEY
+from remote_identity.options import OPTIONS
+from remote_identity.parsing import ParseResult
+from remote_identity.schemes import PRESETS
 
 SECRET = "s3cret-s3cret-s3cret"
 HEADERS = {
@@ -74,11 +79,52 @@ def gate(**kwargs: Any) -> IdentityGate:
             "'X_Secret' is not a valid header name",
             id="secret-header-name",
         ),
+        pytest.param(
+            {"shared_secret_header": "X-Secret", "shared_secret": " " * 20},
+            "blank or starts or ends with white space",
+            id="blank-secret",
+        ),
+        pytest.param(
+            {"shared_secret_header": "X-Secret", "shared_secret": SECRET + " "},
+            "blank or starts or ends with white space",
+            id="secret-trailing-space",
+        ),
+        pytest.param(
+            {"shared_secret_header": "X-Secret", "shared_secret": "\t" + SECRET},
+            "blank or starts or ends with white space",
+            id="secret-leading-tab",
+        ),
+        pytest.param(
+            {"shared_secret_header": "X-Secret", "shared_secret": SECRET + "\u00a0"},
+            "blank or starts or ends with white space",
+            id="secret-trailing-nbsp",
+        ),
+        pytest.param({"trusted_proxies": ["0.0.0.0/0"]}, "every IPv4 address", id="everyone"),
+        pytest.param({"trusted_proxies": ["10.0.0.0/7"]}, "wider than /8", id="too-wide"),
     ],
 )
 def test_construction_errors(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(ConfigurationError, match=message) as info:
         gate(**kwargs)
+    assert info.value.option in OPTIONS
+    assert info.value.reason in CONFIGURATION_REASONS
+
+
+def test_unknown_keyword_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'trusted'"):
+        IdentityGate(trusted=["127.0.0.1"])  # type: ignore[call-arg]
+
+
+def test_secret_with_inner_spaces_is_fine() -> None:
+    secret = "correct horse battery staple"
+    g = gate(shared_secret_header="X-Proxy-Secret", shared_secret=secret)
+    verdict = g.process(environ(**HEADERS, HTTP_X_PROXY_SECRET=secret))
+    assert verdict.outcome == "identity"
+
+
+def test_default_trusts_nobody() -> None:
+    verdict = IdentityGate().process(environ(**HEADERS))
+    assert (verdict.outcome, verdict.trusted) == ("anonymous", False)
 
 
 def test_construction_keeps_or_builds_trusted_proxies() -> None:
@@ -430,7 +476,7 @@ def test_parse_cache_keeps_anonymous_and_skips_invalid() -> None:
     assert g.process(environ(HTTP_REMOTE_USER="")).outcome == "anonymous"
     for _ in range(2):
         assert g.process(environ(HTTP_REMOTE_USER="a,b")).outcome == "rejected"
-    assert g._cache == {("", None, None, None): None}
+    assert g._cache == {("", None, None, None): ParseResult(None)}
 
 
 def test_parse_cache_ignores_unrelated_keys() -> None:
@@ -472,3 +518,164 @@ def test_verdict_is_immutable() -> None:
 def test_refusal_only_for_rejected_verdicts_with_an_error(verdict: Verdict) -> None:
     with pytest.raises(ValueError, match="is not a refusal"):
         verdict.refusal()
+
+
+# --- decide: the decision without the environ -----------------------------------------
+
+
+def test_decide_changes_nothing() -> None:
+    values = {"HTTP_REMOTE_USER": "mallory", "HTTP_REMOTE_GROUPS": "admins"}
+    before = dict(values)
+    verdict = gate().decide("203.0.113.7", values)
+    assert values == before
+    assert verdict.stripped == ("Remote-User", "Remote-Groups")
+    assert verdict.error is not None
+    assert verdict.error.reason == "untrusted_peer"
+
+
+def test_decide_ambiguous_trusts_nobody() -> None:
+    verdict = gate().decide("127.0.0.1", {"HTTP_REMOTE_USER": "admin"}, ambiguous=True)
+    assert (verdict.outcome, verdict.trusted) == ("anonymous", False)
+    assert verdict.error is not None
+    assert (verdict.error.reason, verdict.error.header) == ("ambiguous_peer", "X-Forwarded-For")
+    quiet = gate().decide("127.0.0.1", {}, ambiguous=True)
+    assert (quiet.stripped, quiet.error is not None) == ((), True)
+
+
+# --- the parse cache is keyed by what parsing reads ------------------------------------
+
+
+def _parsed_cases() -> list[Any]:
+    cases = []
+    for name, scheme in PRESETS.items():
+        for header in scheme.parsed_headers:
+            cases.append(pytest.param(name, header, id=f"{name}-{header}"))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "header"), _parsed_cases())
+def test_a_changed_parsed_header_is_never_served_from_the_cache(name: str, header: str) -> None:
+    scheme = PRESETS[name]
+    g = gate(scheme=name)
+    base = dict.fromkeys(scheme.environ_keys, f"{scheme.value_prefix}u@example.com")
+    first = g.process(environ(**base)).identity
+    assert first is not None
+    changed = dict(base)
+    key = scheme.environ_keys[scheme.headers.index(header)]
+    changed[key] = f"{scheme.value_prefix}other@example.com"
+    second = g.process(environ(**changed)).identity
+    assert second != first
+    assert g.process(environ(**base)).identity is first
+
+
+def test_cache_key_is_the_schemes_parsed_keys() -> None:
+    g = gate()
+    g.process(environ(**HEADERS))
+    assert list(g._cache) == [tuple(HEADERS[key] for key in g.scheme.parsed_keys)]
+
+
+# --- warnings: what parsing dropped, in every verdict ----------------------------------
+
+
+def test_dropped_email_is_in_every_verdict_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    g = gate()
+    now = [0.0]
+    g.events = SecurityLog(clock=lambda: now[0])
+    headers = {**HEADERS, "HTTP_REMOTE_EMAIL": "not-an-address"}
+    with caplog.at_level(logging.DEBUG, logger="remote_identity"):
+        verdicts = [g.process(environ(**headers)) for _ in range(3)]
+    for verdict in verdicts:
+        assert verdict.outcome == "identity"
+        assert [(w.reason, w.header) for w in verdict.warnings] == [
+            ("invalid_email", "Remote-Email")
+        ]
+    assert verdicts[1].identity is verdicts[0].identity
+    (record,) = caplog.records
+    assert (record.name, record.levelno) == ("remote_identity.parsing", logging.WARNING)
+    assert record.getMessage().startswith("Remote-Email dropped: Remote-Email: ")
+    assert record.reason == "invalid_email"  # type: ignore[attr-defined]
+    assert "not-an-address" not in caplog.text
+    assert g.refusals == {"invalid_email": 3}
+
+
+# --- counting and rate limiting ---------------------------------------------------------
+
+
+def test_every_refusal_is_counted_by_reason() -> None:
+    g = gate(shared_secret_header="X-Proxy-Secret", shared_secret=SECRET)
+    g.process(environ("203.0.113.7", **HEADERS))
+    g.process(environ("203.0.113.8", **HEADERS))
+    g.process(environ(**HEADERS))  # no secret
+    g.process(environ(HTTP_REMOTE_USER="a,b", HTTP_X_PROXY_SECRET=SECRET))
+    g.process(environ(**HEADERS, HTTP_X_PROXY_SECRET=SECRET))  # fine
+    g.process(environ("203.0.113.9"))  # nothing to refuse
+    assert g.refusals == {"untrusted_peer": 2, "bad_secret": 1, "multiple_values": 1}
+    totals = refusal_counts()
+    assert totals["untrusted_peer"] >= 2
+    assert totals["multiple_values"] >= 1
+
+
+def test_refusals_are_counted_when_the_log_is_off(caplog: pytest.LogCaptureFixture) -> None:
+    g = gate()
+    with caplog.at_level(logging.CRITICAL, logger="remote_identity"):
+        for _ in range(5):
+            g.process(environ("203.0.113.7", **HEADERS))
+    assert caplog.records == []
+    assert g.refusals == {"untrusted_peer": 5}
+
+
+def test_security_log_is_rate_limited_per_peer_and_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    g = gate()
+    now = [50.0]
+    g.events = SecurityLog(clock=lambda: now[0])
+    with caplog.at_level(logging.WARNING, logger="remote_identity"):
+        for _ in range(4):
+            g.process(environ("203.0.113.7", **HEADERS))
+        g.process(environ("203.0.113.8", **HEADERS))  # another peer: its own record
+        g.process(environ(HTTP_REMOTE_USER="a,b"))  # another reason: its own record
+        now[0] += 9.9
+        g.process(environ("203.0.113.7", **HEADERS))
+        now[0] += 0.1
+        g.process(environ("203.0.113.7", **HEADERS))
+    records = [(r.peer, r.reason, r.suppressed) for r in caplog.records]  # type: ignore[attr-defined]
+    assert records == [
+        ("203.0.113.7", "untrusted_peer", 0),
+        ("203.0.113.8", "untrusted_peer", 0),
+        ("127.0.0.1", "multiple_values", 0),
+        ("203.0.113.7", "untrusted_peer", 4),
+    ]
+    assert g.refusals == {"untrusted_peer": 7, "multiple_values": 1}
+
+
+# --- the server check: every layer that hands the gate an environ ----------------------
+
+
+@pytest.mark.parametrize(
+    ("software", "warned"),
+    [
+        pytest.param("granian", True, id="granian"),
+        pytest.param("Granian/2.8.9", True, id="granian-versioned"),
+        pytest.param("gunicorn/23.0.0", False, id="gunicorn"),
+        pytest.param(None, False, id="missing"),
+        pytest.param(5, False, id="not-a-string"),
+    ],
+)
+def test_folding_server_warned_once_per_gate(
+    caplog: pytest.LogCaptureFixture, software: object, warned: bool
+) -> None:
+    g = gate()
+    with caplog.at_level(logging.WARNING, logger="remote_identity"):
+        for _ in range(3):
+            env = environ(**HEADERS)
+            if software is not None:
+                env["SERVER_SOFTWARE"] = software
+            assert g.process(env).outcome == "identity"
+    reasons = [r.reason for r in caplog.records]  # type: ignore[attr-defined]
+    assert reasons == (["underscore_header"] if warned else [])
+    if warned:
+        assert caplog.records[0].server == software  # type: ignore[attr-defined]
+        assert g.refusals == {"underscore_header": 1}

@@ -32,6 +32,8 @@ def test_preset_names() -> None:
         "cloudflare-access",
         "google-iap",
         "oauth2-proxy",
+        "oauth2-proxy-auth-request",
+        "tailscale",
         "tinyauth",
         "vouch",
     ]
@@ -78,13 +80,33 @@ def test_presets_are_read_only() -> None:
         ),
         pytest.param(
             "oauth2-proxy",
-            ("X-Forwarded-Preferred-Username", "X-Forwarded-User"),
+            ("X-Forwarded-User",),
             None,
             "X-Forwarded-Email",
             "X-Forwarded-Groups",
             ",",
             "",
             id="oauth2-proxy",
+        ),
+        pytest.param(
+            "oauth2-proxy-auth-request",
+            ("X-Auth-Request-User",),
+            None,
+            "X-Auth-Request-Email",
+            "X-Auth-Request-Groups",
+            ",",
+            "",
+            id="oauth2-proxy-auth-request",
+        ),
+        pytest.param(
+            "tailscale",
+            ("Tailscale-User-Login",),
+            "Tailscale-User-Name",
+            None,
+            None,
+            ",",
+            "",
+            id="tailscale",
         ),
         pytest.param(
             "vouch",
@@ -143,6 +165,19 @@ def test_preset(
         pytest.param("authentik", "X-authentik-jwt", id="authentik-jwt"),
         pytest.param("authentik", "X-authentik-uid", id="authentik-uid"),
         pytest.param("oauth2-proxy", "X-Forwarded-Access-Token", id="oauth2-proxy-token"),
+        pytest.param("oauth2-proxy", "X-Forwarded-Preferred-Username", id="oauth2-proxy-preferred"),
+        pytest.param(
+            "oauth2-proxy-auth-request",
+            "X-Auth-Request-Preferred-Username",
+            id="auth-request-preferred",
+        ),
+        pytest.param(
+            "oauth2-proxy-auth-request", "X-Auth-Request-Access-Token", id="auth-request-token"
+        ),
+        pytest.param("tailscale", "Tailscale-User-Profile-Pic", id="tailscale-picture"),
+        pytest.param("tailscale", "Tailscale-Funnel-Request", id="tailscale-funnel"),
+        pytest.param("tailscale", "Tailscale-Headers-Info", id="tailscale-info"),
+        pytest.param("tailscale", "Tailscale-App-Capabilities", id="tailscale-capabilities"),
         pytest.param("vouch", "X-Vouch-Token", id="vouch-token"),
         pytest.param("google-iap", "X-Goog-IAP-JWT-Assertion", id="google-iap-jwt"),
         pytest.param("google-iap", "X-Goog-Authenticated-User-Id", id="google-iap-id"),
@@ -166,6 +201,30 @@ def test_derived_headers(name: str) -> None:
     assert scheme.headers == tuple(expected)
     assert len(set(scheme.headers)) == len(scheme.headers)
     assert scheme.environ_keys == tuple(environ_key(h) for h in scheme.headers)
+    parsed = dict.fromkeys([*scheme.user_headers, *(h for h in named if h)])
+    assert scheme.parsed_headers == tuple(parsed)
+    assert scheme.parsed_keys == tuple(environ_key(h) for h in scheme.parsed_headers)
+    assert set(scheme.parsed_keys) <= set(scheme.environ_keys)
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [pytest.param(name, "rfc2047" if name == "tailscale" else "", id=name) for name in PRESETS],
+)
+def test_value_encoding(name: str, encoding: str) -> None:
+    assert PRESETS[name].value_encoding == encoding
+
+
+def test_oauth2_proxy_preferred_username_is_an_opt_in() -> None:
+    preset = PRESETS["oauth2-proxy"]
+    opted_in = dataclasses.replace(
+        preset,
+        user_headers=("X-Forwarded-Preferred-Username", "X-Forwarded-User"),
+        extra_headers=("X-Forwarded-Access-Token",),
+    )
+    assert set(opted_in.headers) == set(preset.headers)
+    assert opted_in.parsed_headers[0] == "X-Forwarded-Preferred-Username"
+    assert "X-Forwarded-Preferred-Username" not in preset.parsed_headers
 
 
 def test_shared_user_and_email_header_listed_once() -> None:
@@ -274,12 +333,19 @@ def test_scheme_is_frozen_and_comparable() -> None:
             "group_separator must be a non-blank string",
             id="none-separator",
         ),
+        pytest.param(
+            {"user_headers": ("X-User",), "value_encoding": "base64"},
+            "value_encoding must be one of '', 'rfc2047', not 'base64'",
+            id="unknown-encoding",
+        ),
     ],
 )
 def test_invalid_scheme(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message) as info:
         HeaderScheme(name="custom", **kwargs)
     assert str(info.value).startswith("HeaderScheme 'custom': ")
+    assert info.value.option == "scheme"
+    assert info.value.reason in ("bad_scheme", "bad_header_name")
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -306,3 +372,4 @@ def test_get_scheme_unknown(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="unknown header scheme") as info:
         get_scheme(value)
     assert "authelia, authentik, cloudflare-access, google-iap" in str(info.value)
+    assert (info.value.option, info.value.reason) == ("scheme", "unknown_scheme")

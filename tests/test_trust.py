@@ -7,6 +7,8 @@ import ipaddress
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import remote_identity.trust
 from remote_identity import ConfigurationError, TrustedProxies
@@ -85,25 +87,69 @@ def test_bool(entries: list[str], truthy: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("entries", "everyone"),
+    ("entries", "reason"),
     [
-        pytest.param(["0.0.0.0/0"], True, id="ipv4-all"),
-        pytest.param(["::/0"], True, id="ipv6-all"),
-        pytest.param(["10.0.0.1", "::/0"], True, id="mixed"),
-        pytest.param(["0.0.0.0/1", "128.0.0.0/1"], False, id="halves"),
-        pytest.param(["10.0.0.0/8", "unix"], False, id="private"),
-        pytest.param([], False, id="empty"),
+        pytest.param(["0.0.0.0/0"], "trusts_everyone", id="ipv4-all"),
+        pytest.param(["::/0"], "trusts_everyone", id="ipv6-all"),
+        pytest.param(["10.0.0.1", "::/0"], "trusts_everyone", id="mixed"),
+        pytest.param(["0.0.0.0/1", "128.0.0.0/1"], "trusts_everyone", id="ipv4-halves"),
+        pytest.param(["::/1", "8000::/1"], "trusts_everyone", id="ipv6-halves"),
+        pytest.param(["::ffff:0:0/96"], "trusts_everyone", id="whole-mapped-range"),
+        pytest.param([f"{n}.0.0.0/8" for n in range(256)], "trusts_everyone", id="every-slash-8"),
+        pytest.param(["10.0.0.0/7"], "too_wide", id="ipv4-slash-7"),
+        pytest.param(["128.0.0.0/1"], "too_wide", id="ipv4-half"),
+        pytest.param(["2001:db8::/31"], "too_wide", id="ipv6-slash-31"),
+        pytest.param(["::/1"], "too_wide", id="ipv6-half"),
+        pytest.param(["10.0.0.0/8", "11.0.0.0/8"], "too_wide", id="two-adjacent-slash-8"),
+        pytest.param([f"{n}.0.0.0/8" for n in range(128)], "too_wide", id="half-in-slash-8s"),
+        pytest.param(["::ffff:10.0.0.0/103"], "too_wide", id="mapped-slash-7"),
+        pytest.param(["10.0.0.0/8"], None, id="ipv4-slash-8"),
+        pytest.param(["10.0.0.0/8", "12.0.0.0/8"], None, id="two-apart-slash-8"),
+        pytest.param(["2001:db8::/32"], None, id="ipv6-slash-32"),
+        pytest.param(["10.0.0.0/9", "10.128.0.0/9"], None, id="two-halves-of-a-slash-8"),
+        pytest.param(["0.0.0.0/8"], None, id="this-network-slash-8"),
     ],
 )
-def test_trusts_everyone(entries: list[str], everyone: bool) -> None:
-    assert TrustedProxies(entries).trusts_everyone is everyone
+def test_wide_trust_refused_at_construction(entries: list[str], reason: str | None) -> None:
+    if reason is None:
+        proxies = TrustedProxies(entries)
+        assert not proxies.trusts_everyone
+        return
+    with pytest.raises(ConfigurationError) as info:
+        TrustedProxies(entries)
+    assert (info.value.option, info.value.reason) == ("trusted_proxies", reason)
 
 
-def test_trusts_everyone_really_trusts_any_ip() -> None:
-    proxies = TrustedProxies(["0.0.0.0/0", "::/0"])
-    assert proxies.is_trusted("203.0.113.9")
-    assert proxies.is_trusted("2001:db8::1")
-    assert not proxies.is_trusted("")  # a Unix-socket peer still needs "unix"
+@pytest.mark.parametrize(
+    ("entries", "containers"),
+    [
+        pytest.param(["172.17.0.0/16"], ("172.17.0.0/16",), id="docker0"),
+        pytest.param(["172.18.0.0/16"], ("172.18.0.0/16",), id="user-bridge"),
+        pytest.param(["172.31.5.0/24"], ("172.31.5.0/24",), id="inside-a-pool"),
+        pytest.param(["192.168.16.0/20"], ("192.168.16.0/20",), id="192-168-pool"),
+        pytest.param(["10.0.0.0/24"], ("10.0.0.0/24",), id="swarm-overlay"),
+        pytest.param(["fd00::/64"], ("fd00::/64",), id="ipv6-pool"),
+        pytest.param(["172.16.0.0/12"], ("172.16.0.0/12",), id="covers-the-pools"),
+        pytest.param(["172.18.0.2"], (), id="one-container-address"),
+        pytest.param(["172.16.5.0/24"], (), id="outside-the-pools"),
+        pytest.param(["127.0.0.1", "::1", "unix"], (), id="loopback"),
+        pytest.param(["198.51.100.0/24", "2001:db8::/48"], (), id="public"),
+    ],
+)
+def test_container_networks_are_accepted_and_listed(
+    entries: list[str], containers: tuple[str, ...]
+) -> None:
+    assert TrustedProxies(entries).container_networks == containers
+
+
+def test_zone_ids_are_refused_in_entries_and_never_trusted_in_peers() -> None:
+    with pytest.raises(ConfigurationError, match="zone id") as info:
+        TrustedProxies(["fe80::1%eth0"])
+    assert (info.value.option, info.value.reason) == ("trusted_proxies", "zone_id")
+    proxies = TrustedProxies(["fe80::/64", "fe80::1"])
+    assert not proxies.is_trusted("fe80::1%eth0")
+    assert not proxies.is_trusted("fe80::1%1")
+    assert proxies.is_trusted("fe80::1")
 
 
 @pytest.mark.parametrize(
@@ -145,6 +191,7 @@ def test_trusts_everyone_really_trusts_any_ip() -> None:
         pytest.param(["10.0.0.0/33"], "trusted proxy '10.0.0.0/33' is not", id="prefix-too-long"),
         pytest.param(["*"], r"trusted proxy '\*' is not", id="wildcard"),
         pytest.param(["unix:/run/app.sock"], "trusted proxy 'unix:/run/app.sock'", id="unix-path"),
+        pytest.param(["fe80::%eth0/64"], "'fe80::%eth0/64' has an IPv6 zone id", id="zone-net"),
         pytest.param(["127.0.0.1", "10.0.0.0/8 "], None, id="trailing-space-is-fine"),
     ],
 )
@@ -152,8 +199,10 @@ def test_construction_errors(entries: Any, message: str | None) -> None:
     if message is None:
         assert TrustedProxies(entries).is_trusted("10.9.9.9")
         return
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(ConfigurationError, match=message) as info:
         TrustedProxies(entries)
+    assert info.value.option == "trusted_proxies"
+    assert info.value.reason in ("not_a_list", "not_a_string", "malformed", "zone_id")
 
 
 @pytest.mark.parametrize(
@@ -239,8 +288,33 @@ def test_ipv4_mapped_entries_match_like_their_ipv4_form(
     assert TrustedProxies([entry]).is_trusted(peer) is trusted
 
 
-def test_the_whole_mapped_range_trusts_every_ipv4_peer() -> None:
-    proxies = TrustedProxies(["::ffff:0:0/96"])
-    assert proxies.trusts_everyone
-    assert proxies.is_trusted("203.0.113.9")
-    assert not proxies.is_trusted("2001:db8::1")
+def _reference(entries: list[str], peer: str) -> bool:
+    """The decision made with ipaddress alone, as the docstring states it."""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if "%" in peer:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    networks = [ipaddress.ip_network(entry) for entry in entries]
+    unmapped = [remote_identity.trust._unmapped(network) for network in networks]
+    return any(address in network for network in unmapped)
+
+
+ENTRIES = ["10.1.0.0/16", "192.0.2.7", "2001:db8::/48", "::1", "::ffff:198.51.100.0/120"]
+peers = st.one_of(
+    st.ip_addresses().map(str),
+    st.ip_addresses(v=6).map(lambda a: a.exploded),
+    st.ip_addresses(v=4).map(lambda a: f"::ffff:{a}"),
+    st.text(alphabet="0123456789abcdefABCDEF.:%x ", max_size=40),
+    st.sampled_from(["10.1.2.3", "010.1.2.3", "10.1.2", "1.2.3.4.5", "::ffff:10.1.2.3", "::1%lo"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(peers)
+def test_decision_matches_ipaddress(peer: str) -> None:
+    proxies = TrustedProxies(ENTRIES)
+    assert proxies.is_trusted(peer) is _reference(ENTRIES, peer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import webtest  # type: ignore[import-untyped]
 from webob import Request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from remote_identity import (
     ENVIRON_KEY,
@@ -18,11 +20,12 @@ from remote_identity import (
     IdentityGate,
     ParsingPolicy,
 )
+from remote_identity.events import SecurityLog
 from remote_identity.gate import ORIG_KEY, PROXY_FIX_ORIG, REDACTED, VERDICT_KEY
 from remote_identity.wsgi import RemoteIdentityMiddleware
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 PROXY = "10.0.5.2"
 ATTACKER = "203.0.113.66"
@@ -56,32 +59,6 @@ class Recorder:
     @property
     def last(self) -> dict[str, Any]:
         return self.environs[-1]
-
-
-class MiniProxyFix:
-    """Werkzeug's ``ProxyFix(app, x_for=1)``, reduced to what it does to the peer.
-
-    It saves the original values exactly as Werkzeug does (a dict under
-    ``werkzeug.proxy_fix.orig``) and then sets ``REMOTE_ADDR`` from ``X-Forwarded-For``.
-    """
-
-    def __init__(self, app: WSGIApplication) -> None:
-        self.app = app
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        environ_get = environ.get
-        environ[PROXY_FIX_ORIG] = {
-            "REMOTE_ADDR": environ_get("REMOTE_ADDR"),
-            "wsgi.url_scheme": environ_get("wsgi.url_scheme"),
-            "HTTP_HOST": environ_get("HTTP_HOST"),
-            "SERVER_NAME": environ_get("SERVER_NAME"),
-            "SERVER_PORT": environ_get("SERVER_PORT"),
-            "SCRIPT_NAME": environ_get("SCRIPT_NAME"),
-        }
-        forwarded = environ_get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            environ["REMOTE_ADDR"] = forwarded.split(",")[-1].strip()
-        return self.app(environ, start_response)
 
 
 def client(
@@ -210,12 +187,25 @@ def test_untrusted_peer_is_stripped(
     assert "alice" not in security.text
 
 
-def test_one_warning_per_untrusted_request(security: pytest.LogCaptureFixture) -> None:
-    app, recorder, _ = client(ATTACKER)
+def test_spoofing_is_counted_every_time_and_logged_once_per_interval(
+    security: pytest.LogCaptureFixture,
+) -> None:
+    app, recorder, middleware = client(ATTACKER)
+    now = [100.0]
+    middleware.gate.events = SecurityLog(clock=lambda: now[0])
     for _ in range(3):
         app.get("/", headers={"Remote-User": "admin"})
     assert len(recorder.environs) == 3
-    assert len(warnings_of(security)) == 3
+    assert all(environ[ENVIRON_KEY] is None for environ in recorder.environs)
+    assert len(warnings_of(security)) == 1
+    assert middleware.gate.refusals == {"untrusted_peer": 3}
+    now[0] += 10.0
+    app.get("/", headers={"Remote-User": "admin"})
+    records = warnings_of(security)
+    assert len(records) == 2
+    assert records[1].suppressed == 2  # type: ignore[attr-defined]
+    assert records[1].getMessage().endswith("(2 similar records suppressed)")
+    assert middleware.gate.refusals == {"untrusted_peer": 4}
 
 
 def test_untrusted_peer_without_identity_headers_is_quiet(
@@ -392,68 +382,111 @@ def test_on_invalid_anonymous_strips(security: pytest.LogCaptureFixture) -> None
 # --- the peer: ProxyFix and X-Forwarded-For ---------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("peer", "forwarded_for", "trusted"),
-    [
-        pytest.param(PROXY, "198.51.100.7", True, id="proxy-rewritten-to-client"),
-        pytest.param(PROXY, None, True, id="proxy-without-xff"),
-        pytest.param(ATTACKER, PROXY, False, id="attacker-claims-proxy"),
-        pytest.param(ATTACKER, f"198.51.100.7, {PROXY}", False, id="attacker-chain"),
-    ],
-)
-def test_proxy_fix_original_peer_decides(
-    peer: str, forwarded_for: str | None, trusted: bool
+CLIENT = "198.51.100.7"
+
+# (name, peer, X-Forwarded-For, trusted with 0 / 1 / 2+ ProxyFix layers outside, reason)
+PEER_SCENARIOS = [
+    ("attacker-claims-proxy", ATTACKER, PROXY, (False, False, False)),
+    ("attacker-claims-proxy-twice", ATTACKER, f"{PROXY}, {PROXY}, {PROXY}", (False,) * 3),
+    ("attacker-chain", ATTACKER, f"{CLIENT}, {PROXY}", (False, False, False)),
+    ("attacker-quoted-proxy", ATTACKER, f'"{PROXY}"', (False, False, False)),
+    ("attacker-mapped-proxy", ATTACKER, f"::ffff:{PROXY}", (False, False, False)),
+    ("proxy-with-remote-client", PROXY, CLIENT, (True, True, False)),
+    ("proxy-with-client-on-its-host", PROXY, PROXY, (True, False, False)),
+    ("proxy-without-xff", PROXY, None, (True, True, True)),
+]
+
+
+def _stacks() -> list[Any]:
+    params = []
+    for outside in range(4):
+        for inside in range(4 - outside):
+            for x_for in (1, 2):
+                for name, peer, forwarded, trusted in PEER_SCENARIOS:
+                    # A layer rewrites REMOTE_ADDR only when X-Forwarded-For has x_for entries.
+                    # The gate cannot see whether it did: a saved peer that is also in
+                    # X-Forwarded-For is ambiguous either way (the client on the proxy's host).
+                    rewrites = forwarded is not None and len(forwarded.split(",")) >= x_for
+                    saved_in_xff = forwarded is not None and peer in forwarded
+                    expected = trusted[min(outside, 2) if rewrites or saved_in_xff else 0]
+                    params.append(
+                        pytest.param(
+                            outside,
+                            inside,
+                            x_for,
+                            peer,
+                            forwarded,
+                            expected,
+                            id=f"out{outside}-in{inside}-x_for{x_for}-{name}",
+                        )
+                    )
+    return params
+
+
+@pytest.mark.parametrize(("outside", "inside", "x_for", "peer", "forwarded", "trusted"), _stacks())
+def test_proxy_fix_layers_never_let_x_forwarded_for_decide(
+    outside: int,
+    inside: int,
+    x_for: int,
+    peer: str,
+    forwarded: str | None,
+    trusted: bool,
 ) -> None:
-    app, recorder, _ = client(peer, wrap=MiniProxyFix)
-    headers = dict(HEADERS)
-    if forwarded_for is not None:
-        headers["X-Forwarded-For"] = forwarded_for
-    app.get("/", headers=headers)
+    """Real Werkzeug ProxyFix layers, 0 to 3, outside and inside the middleware.
+
+    Each layer overwrites ``werkzeug.proxy_fix.orig`` with what it saw: with two or more
+    layers outside, the saved peer is the outer layer's rewrite, taken from the client's
+    X-Forwarded-For. A client's X-Forwarded-For must never make it trusted.
+    """
+    recorder = Recorder()
+    inner: Any = recorder
+    for _ in range(inside):
+        inner = ProxyFix(inner, x_for=x_for)
+    middleware = RemoteIdentityMiddleware(inner, trusted_proxies=[PROXY])
+    app: Any = middleware
+    for _ in range(outside):
+        app = ProxyFix(app, x_for=x_for)
+    headers = {**HEADERS, "Remote-User": "admin"}
+    if forwarded is not None:
+        headers["X-Forwarded-For"] = forwarded
+    webtest.TestApp(app, extra_environ={"REMOTE_ADDR": peer}).get("/", headers=headers)
+    verdict = recorder.last[VERDICT_KEY]
+    assert verdict.trusted is trusted
+    admin = dataclasses.replace(ALICE, username="admin")
+    assert recorder.last[ENVIRON_KEY] == (admin if trusted else None)
+    if not trusted:
+        assert "HTTP_REMOTE_USER" not in recorder.last
+        assert verdict.error is not None
+        assert verdict.error.reason in ("untrusted_peer", "ambiguous_peer")
+        # With two layers or more outside, the saved peer came from X-Forwarded-For.
+        if outside >= 2 and forwarded is not None and len(forwarded.split(",")) >= x_for:
+            assert verdict.error.reason == "ambiguous_peer"
+
+
+def test_two_proxy_fix_layers_outside_are_refused_and_logged(
+    security: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    app = ProxyFix(ProxyFix(RemoteIdentityMiddleware(recorder, trusted_proxies=[PROXY])))
+    test_app = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": ATTACKER})
+    test_app.get("/", headers={"Remote-User": "admin", "X-Forwarded-For": PROXY})
     environ = recorder.last
-    assert environ[PROXY_FIX_ORIG]["REMOTE_ADDR"] == peer
-    if forwarded_for is not None:
-        assert environ["REMOTE_ADDR"] != peer  # ProxyFix did rewrite it
-    assert environ[VERDICT_KEY].peer == peer
-    assert environ[VERDICT_KEY].trusted is trusted
-    assert environ[ENVIRON_KEY] == (ALICE if trusted else None)
+    # The takeover: the inner layer saved the outer layer's rewrite as the original peer.
+    assert environ[PROXY_FIX_ORIG]["REMOTE_ADDR"] == PROXY
+    assert environ[ENVIRON_KEY] is None
+    assert environ[VERDICT_KEY].error.reason == "ambiguous_peer"
+    (record,) = warnings_of(security)
+    assert record.reason == "ambiguous_peer"  # type: ignore[attr-defined]
+    assert record.peer == PROXY  # type: ignore[attr-defined]
 
 
 def test_proxy_fix_on_a_unix_socket() -> None:
     # The server set no REMOTE_ADDR: ProxyFix saves None, which is a Unix-socket peer.
-    app, recorder, _ = client(None, wrap=MiniProxyFix, trusted_proxies=["unix"])
-    app.get("/", headers={**HEADERS, "X-Forwarded-For": "198.51.100.7"})
+    app, recorder, _ = client(None, wrap=ProxyFix, trusted_proxies=["unix"])
+    app.get("/", headers={**HEADERS, "X-Forwarded-For": CLIENT})
     assert recorder.last[PROXY_FIX_ORIG]["REMOTE_ADDR"] is None
-    assert recorder.last["REMOTE_ADDR"] == "198.51.100.7"
+    assert recorder.last["REMOTE_ADDR"] == CLIENT
     assert recorder.last[ENVIRON_KEY] == ALICE
-
-
-def test_real_werkzeug_proxy_fix() -> None:
-    proxy_fix = pytest.importorskip("werkzeug.middleware.proxy_fix")
-    app, recorder, _ = client(ATTACKER, wrap=proxy_fix.ProxyFix)
-    app.get("/", headers={**HEADERS, "X-Forwarded-For": PROXY})
-    assert recorder.last["REMOTE_ADDR"] == PROXY
-    assert recorder.last[VERDICT_KEY].peer == ATTACKER
-    assert recorder.last[ENVIRON_KEY] is None
-    app, recorder, _ = client(PROXY, wrap=proxy_fix.ProxyFix)
-    app.get("/", headers={**HEADERS, "X-Forwarded-For": "198.51.100.7"})
-    assert recorder.last[ENVIRON_KEY] == ALICE
-
-
-@pytest.mark.parametrize(
-    ("peer", "forwarded_for", "trusted"),
-    [
-        pytest.param(ATTACKER, PROXY, False, id="untrusted-claims-proxy"),
-        pytest.param(ATTACKER, f"{PROXY}, {PROXY}", False, id="untrusted-claims-chain"),
-        pytest.param(PROXY, ATTACKER, True, id="proxy-forwards-client"),
-        pytest.param(PROXY, "garbage", True, id="proxy-garbage-xff"),
-    ],
-)
-def test_x_forwarded_for_never_decides_trust(peer: str, forwarded_for: str, trusted: bool) -> None:
-    app, recorder, _ = client(peer)
-    app.get("/", headers={**HEADERS, "X-Forwarded-For": forwarded_for})
-    assert recorder.last[VERDICT_KEY].trusted is trusted
-    assert recorder.last[ENVIRON_KEY] == (ALICE if trusted else None)
-    assert recorder.last["HTTP_X_FORWARDED_FOR"] == forwarded_for
 
 
 # --- shared secret ----------------------------------------------------------------------
@@ -562,7 +595,7 @@ def test_other_servers_not_warned(
     app.get("/", headers=HEADERS)
     assert recorder.last[ENVIRON_KEY] == ALICE
     assert security.records == []
-    assert middleware._server_checked is True
+    assert middleware.gate._server_checked is True
 
 
 def test_server_checked_only_on_the_first_request(security: pytest.LogCaptureFixture) -> None:
