@@ -15,6 +15,7 @@ __all__ = ["django_tables", "e2e_table", "wsgi_table"]
 WSGI_MAX_RATIO = 1.0
 STEADY_MAX_RATIO = 1.03
 CHANGED_MAX_EXTRA = 4
+FIRST_LOGIN_MAX_RATIO = 1.0
 E2E_MIN_RATIO = 0.98
 
 STACK_LABELS = {
@@ -72,7 +73,12 @@ def _statements(sql: list[str]) -> str:
     return f"{len(sql) - transaction} + {transaction}" if transaction else str(len(sql))
 
 
-_SHORT = {"auth_user": "user", "auth_user_groups": "user_groups", "django_session": "session"}
+_SHORT = {
+    "auth_user": "user",
+    "auth_user_groups": "user_groups",
+    "django_session": "session",
+    "remote_identity_django_syncstate": "sync_state",
+}
 
 
 def _writes(sql: list[str]) -> str:
@@ -202,6 +208,24 @@ def _django_checks(results: DjangoResults) -> list[Check]:
             ", ".join(columns) or "none",
             "email only",
             columns == ["email"],
+        )
+    )
+    new_ours, new_stock = data_statements(sql["new"]["ours"]), data_statements(sql["new"]["stock"])
+    checks.append(
+        Check(
+            "First login of a new user (ours): statements / stock",
+            f"{len(new_ours)} vs {len(new_stock)}",
+            "<= stock",
+            len(new_ours) <= len(new_stock),
+        )
+    )
+    ratio = paired_ratio(samples["new"]["ours"], samples["new"]["stock"])
+    checks.append(
+        Check(
+            "First login of a new user (ours): time / stock",
+            _ratio(ratio),
+            f"<= {FIRST_LOGIN_MAX_RATIO:.2f}",
+            ratio.value <= FIRST_LOGIN_MAX_RATIO,
         )
     )
     return checks

@@ -1,5 +1,5 @@
 """The Django application: add ``"remote_identity_django"`` to ``INSTALLED_APPS``
-so that its system checks run."""
+so that its system checks run and its table (the stored sync fingerprints) exists."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ __all__ = ["RemoteIdentityConfig"]
 
 
 class RemoteIdentityConfig(AppConfig):
-    """Registers the system checks of :mod:`remote_identity_django.checks`."""
+    """Registers the system checks of :mod:`remote_identity_django.checks` and
+    :mod:`remote_identity_django.policy_checks`."""
 
     name = "remote_identity_django"
     verbose_name = "Remote identity"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the checks)
+        from . import checks, policy_checks  # noqa: F401  (registers the checks)

@@ -1,39 +1,54 @@
 """``RemoteIdentityBackend``: create the user an identity names, and keep it in sync.
 
-The sync writes only what differs from the identity, in one transaction: the user's
-fields (``REMOTE_IDENTITY_USER_ATTR_MAP`` and ``REMOTE_IDENTITY_USER_FLAGS_BY_GROUP``,
-one ``save(update_fields=...)``) and group membership by difference
-(``REMOTE_IDENTITY_MIRROR_GROUPS``, ``..._EXCEPT``, ``..._CREATE_GROUPS``). A sync that
-fails on the database denies the login: a user never keeps privileges the proxy took
-away because a write failed.
+The threat: a privilege the proxy took away (a group left, a flag revoked in the
+settings) must be gone on the next request, and a failed write must never leave it in
+place. So the fingerprint of what was last synced into each user (the identity and the
+sync configuration, :mod:`~remote_identity_django.fingerprint`) is stored in the database
+beside the user (:class:`~remote_identity_django.models.SyncState`), written in the
+sync's transaction and read in the query that loads the user; a sync that fails on the
+database denies the login, and in a session, logs the user out.
+
+The sync writes only what differs from the identity, in one transaction
+(:mod:`~remote_identity_django.sync`). A first sign-in creates the user with its fields
+in one INSERT.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import RemoteUserBackend
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
-from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth.hashers import is_password_usable
+from django.core.signals import setting_changed
+from django.db import DatabaseError, IntegrityError, router, transaction
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from remote_identity import Identity
 
-from .conf import conf, get_gate
+from . import sync as syncing
+from .audit import AuditEvent, log_events, request_peer
+from .conf import conf
+from .fingerprint import sync_fingerprint
+from .rules import rules
 from .signals import identity_synced
+from .users import NOT_LOADED, load_user, stored_fingerprint
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.http import HttpRequest
 
-__all__ = ["RemoteIdentityBackend"]
+__all__ = ["RemoteIdentityBackend", "has_usable_password", "remote_backend"]
 
 logger = logging.getLogger("remote_identity.django")
+
+#: Django 5.2+ has ``aconfigure_user``: an async call then goes through the async hook.
+_ASYNC_HOOKS = hasattr(RemoteUserBackend, "aconfigure_user")
 
 
 class RemoteIdentityBackend(RemoteUserBackend):
@@ -41,17 +56,44 @@ class RemoteIdentityBackend(RemoteUserBackend):
 
     ``authenticate(request, remote_user, identity)`` finds (or, with
     ``REMOTE_IDENTITY_CREATE_UNKNOWN_USER``, creates with an unusable password) the user
-    named ``remote_user``, syncs it with ``identity``, then calls Django's
+    named ``remote_user``, syncs it with ``identity`` unless the fingerprint stored with
+    the user says it is up to date, then calls Django's
     ``configure_user(request, user, created)`` hook. Called with ``remote_user`` only,
     it behaves like Django's ``RemoteUserBackend``.
 
-    Override :meth:`clean_groupname` to rename or drop proxy groups.
+    Override :meth:`clean_groupname` to rename or drop proxy groups. Such an override is
+    part of the sync fingerprint (its code is); set :attr:`sync_version` to a new value
+    when something it reads, but does not contain, changes.
     """
+
+    #: Part of the sync fingerprint: change it to make every user re-sync once, e.g.
+    #: when a table that :meth:`clean_groupname` reads changes.
+    sync_version: ClassVar[object] = None
 
     @property
     def create_unknown_user(self) -> bool:  # type: ignore[override]
         """``REMOTE_IDENTITY_CREATE_UNKNOWN_USER``; a subclass may set a class attribute."""
         return conf.CREATE_UNKNOWN_USER
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        """The user with its stored fingerprint, in one query (``AuthenticationMiddleware``)."""
+        user = load_user("pk", user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    async def aget_user(self, user_id: Any) -> AbstractBaseUser | None:
+        """See :meth:`get_user`."""
+        user = await sync_to_async(load_user)("pk", user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def username_for(self, identity: Identity) -> str | None:
+        """The username the identity signs in as, before :meth:`clean_username`.
+
+        ``identity.username``; with ``REMOTE_IDENTITY_IDENTIFY_BY = "email"`` the whole
+        e-mail address, lower-cased (``None`` when the identity has none).
+        """
+        if conf.IDENTIFY_BY == "email":
+            return identity.email.lower() if identity.email else None
+        return identity.username
 
     def authenticate(  # type: ignore[override]
         self,
@@ -60,27 +102,36 @@ class RemoteIdentityBackend(RemoteUserBackend):
         identity: Identity | None = None,
     ) -> AbstractBaseUser | None:
         """The user for ``remote_user``, synced with ``identity``; ``None`` to deny."""
-        if not remote_user:
+        if not remote_user or not conf.ENABLED:
             return None
-        if identity is not None and identity.username != remote_user:
+        if identity is not None and self.username_for(identity) != remote_user:
             logger.warning(
                 "login denied: remote_user %r is not the identity's username %r",
                 remote_user,
-                identity.username,
+                self.username_for(identity),
                 extra={"reason": "username_mismatch"},
             )
             return None
-        user, created = self._get_user(self.clean_username(remote_user))
-        if user is not None and identity is not None:
-            try:
-                self.sync(user, identity, created=created, request=request)
-            except DatabaseError:
-                logger.exception(
-                    "login of %r denied: the sync with the proxy's identity failed",
-                    remote_user,
-                    extra={"reason": "sync_failed"},
-                )
+        try:
+            user, created = self._find_or_create(
+                self.clean_username(remote_user), identity, request
+            )
+            if not self._admits(user, created):
                 return None
+            if (
+                identity is not None
+                and user is not None
+                and not created
+                and not self.is_synced(user, identity)
+            ):
+                self.sync(user, identity, request=request)
+        except DatabaseError:
+            logger.exception(
+                "login of %r denied: the sync with the proxy's identity failed",
+                remote_user,
+                extra={"reason": "sync_failed"},
+            )
+            return None
         user = self.configure_user(request, user, created=created)
         return user if self.user_can_authenticate(user) else None
 
@@ -91,30 +142,41 @@ class RemoteIdentityBackend(RemoteUserBackend):
         identity: Identity | None = None,
     ) -> AbstractBaseUser | None:
         """See :meth:`authenticate`; the sync runs in a thread (it is transactional)."""
-        if identity is not None:
+        if identity is not None or not remote_user or not conf.ENABLED or not _ASYNC_HOOKS:
             return await sync_to_async(self.authenticate)(request, remote_user, identity)
-        if not remote_user:
-            return None
         username = self.clean_username(remote_user)
-        user, created = await sync_to_async(self._get_user)(username)
+        user, created = await sync_to_async(self._find_or_create)(username, None, request)
+        if not self._admits(user, created):
+            return None
         user = await self.aconfigure_user(request, user, created=created)
         return user if self.user_can_authenticate(user) else None
 
-    def _get_user(self, username: str) -> tuple[Any, bool]:
-        """The user and whether it was just created; ``(None, False)`` if unknown."""
-        user_model = get_user_model()
-        manager = user_model._default_manager
-        lookup: dict[str, Any] = {str(user_model.USERNAME_FIELD): username}
-        if self.create_unknown_user:
-            # get_or_create survives a concurrent first request creating the same user.
-            user, created = manager.get_or_create(
-                **lookup, defaults={"password": make_password(None)}
-            )
-            return user, created
-        try:
-            return manager.get_by_natural_key(username), False
-        except user_model.DoesNotExist:
-            return None, False
+    def _admits(self, user: Any, created: bool) -> bool:
+        """``False`` (and a log record) for a local account the proxy must keep out of."""
+        if user is None or created or not self.is_local_refused(user):
+            return True
+        logger.warning(
+            "login of %r refused: a local account (usable password), and "
+            "REMOTE_IDENTITY_LOCAL_USERS is 'refuse'",
+            user.get_username(),
+            extra={"reason": "local_user"},
+        )
+        return False
+
+    def is_local_refused(self, user: Any) -> bool:
+        """Whether ``REMOTE_IDENTITY_LOCAL_USERS = "refuse"`` keeps the proxy out of ``user``
+        (an account with a usable password)."""
+        return conf.LOCAL_USERS == "refuse" and has_usable_password(user)
+
+    def sync_fingerprint(self, identity: Identity) -> str:
+        """The fingerprint a user synced from ``identity`` by this backend stores."""
+        return sync_fingerprint(type(self), identity.fingerprint)
+
+    def is_synced(self, user: Any, identity: Identity) -> bool:
+        """Whether the fingerprint loaded with ``user`` says it holds ``identity`` synced
+        with the current configuration (``False`` when it was loaded without it)."""
+        stored = stored_fingerprint(user)
+        return stored is not NOT_LOADED and stored == self.sync_fingerprint(identity)
 
     def clean_groupname(self, name: str) -> str | None:
         """The Django group name for the proxy group ``name``, or ``None`` to ignore it.
@@ -122,7 +184,7 @@ class RemoteIdentityBackend(RemoteUserBackend):
         Default: ``REMOTE_IDENTITY_GROUP_NAME_MAP.get(name, name)``. Every other group
         setting (mirroring, exceptions, flags) uses the names returned here.
         """
-        return conf.GROUP_NAME_MAP.get(name, name)
+        return rules().group_names.get(name, name)
 
     def identity_groups(self, identity: Identity) -> tuple[str, ...]:
         """The identity's groups after :meth:`clean_groupname`, in order, deduplicated."""
@@ -140,19 +202,92 @@ class RemoteIdentityBackend(RemoteUserBackend):
         """Make ``user`` match ``identity``, writing only what differs, in one transaction.
 
         Returns what changed, sorted: field names and ``"groups+NAME"`` /
-        ``"groups-NAME"``. Sends ``identity_synced`` when that is not empty. Database
-        errors propagate (the transaction is rolled back).
+        ``"groups-NAME"``. Stores the sync fingerprint. Sends ``identity_synced`` and
+        writes the audit records when something changed. Database errors propagate (the
+        transaction is rolled back).
         """
         groups = self.identity_groups(identity)
+        fingerprint = self.sync_fingerprint(identity)
         database = router.db_for_write(user.__class__, instance=user)
         with transaction.atomic(using=database):
-            _lock_and_refresh(user, database)
-            fields = _sync_fields(user, identity, groups)
+            syncing.lock_and_refresh(user, database)
+            fields, events = syncing.apply_fields(user, identity, groups)
             if fields:
                 user.save(update_fields=fields)
-            memberships = _sync_groups(user, groups)
-        changed = tuple(sorted([*fields, *memberships]))
-        if changed:
+            added, removed = syncing.sync_groups(user, groups, database)
+            if stored_fingerprint(user) != fingerprint:
+                syncing.write_state(user, fingerprint, database, created=False)
+        if created:
+            events.insert(0, AuditEvent("user_created", user.get_username()))
+        return self._report(user, identity, fields, events, added, removed, created, request)
+
+    def _find_or_create(
+        self, username: str, identity: Identity | None, request: HttpRequest | None
+    ) -> tuple[Any, bool]:
+        """The user (loaded with its stored fingerprint) and whether this call created it."""
+        model = get_user_model()
+        field = str(model.USERNAME_FIELD)
+        user = load_user(field, username)
+        if user is not None or not self.create_unknown_user:
+            return user, False
+        try:
+            return self._create(model, {field: username}, identity, request), True
+        except IntegrityError:  # a concurrent first request created it
+            return load_user(field, username), False
+
+    def _create(
+        self,
+        model: Any,
+        lookup: dict[str, str],
+        identity: Identity | None,
+        request: HttpRequest | None,
+    ) -> Any:
+        """Create the user with its fields (one INSERT), groups and sync state, together.
+
+        Without an identity (Django's ``RemoteUserBackend`` call), just the user, with an
+        unusable password.
+        """
+        user = model(**lookup)
+        user.set_unusable_password()
+        database = router.db_for_write(model)
+        if identity is None:
+            with transaction.atomic(using=database):
+                user.save(force_insert=True, using=database)
+            return user
+        groups = self.identity_groups(identity)
+        fields, events = syncing.apply_fields(user, identity, groups)
+        with transaction.atomic(using=database):
+            user.save(force_insert=True, using=database)
+            added, removed = syncing.sync_groups(user, groups, database, new=True)
+            syncing.write_state(user, self.sync_fingerprint(identity), database, created=True)
+        # A new user's fields are reported by its creation; its flags are privileges.
+        events = [
+            AuditEvent("user_created", user.get_username()),
+            *(event for event in events if event.event != "field_changed"),
+        ]
+        self._report(user, identity, fields, events, added, removed, True, request)
+        return user
+
+    def _report(
+        self,
+        user: Any,
+        identity: Identity,
+        fields: list[str],
+        events: list[AuditEvent],
+        added: list[str],
+        removed: list[str],
+        created: bool,
+        request: HttpRequest | None,
+    ) -> tuple[str, ...]:
+        """Audit records and ``identity_synced`` for what a sync did; the sorted changes."""
+        events += [AuditEvent("group_added", name) for name in added]
+        events += [AuditEvent("group_removed", name) for name in removed]
+        changed = tuple(
+            sorted([*fields, *(f"groups+{n}" for n in added), *(f"groups-{n}" for n in removed)])
+        )
+        if events:
+            peer = request_peer(request)
+            log_events(user.get_username(), events, peer)
             identity_synced.send(
                 sender=type(self),
                 user=user,
@@ -160,93 +295,41 @@ class RemoteIdentityBackend(RemoteUserBackend):
                 created=created,
                 changed=changed,
                 request=request,
+                events=tuple(events),
+                peer=peer,
             )
         return changed
 
 
-def _lock_and_refresh(user: Any, database: str) -> None:
-    """Lock the user's row until the sync commits, and re-read the synced fields.
+def has_usable_password(user: Any) -> bool:
+    """Whether ``user`` can sign in with a password (an empty one never can)."""
+    password = getattr(user, "password", None)
+    return bool(password) and is_password_usable(password)
 
-    Concurrent syncs of one user (several requests after a change) then run one after
-    the other, each comparing the identity with what the previous one committed, never
-    with a stale copy: the fields and groups always end as one whole identity's.
 
-    Databases without row locks (SQLite) skip this statement: there, concurrent writers
-    are serialized by the database lock; set SQLite's ``"transaction_mode": "IMMEDIATE"``
-    option to serialize the reads of a sync too.
+@functools.cache
+def _remote_backend_class() -> tuple[type[RemoteIdentityBackend], ...]:
+    for path in settings.AUTHENTICATION_BACKENDS:
+        try:
+            backend = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(backend, type) and issubclass(backend, RemoteIdentityBackend):
+            return (backend,)
+    return ()
+
+
+def remote_backend() -> RemoteIdentityBackend | None:
+    """The first ``RemoteIdentityBackend`` (or subclass) of ``AUTHENTICATION_BACKENDS``.
+
+    The one lookup every part of the adapter uses (middleware, DRF, admin), so a
+    subclass that renames groups gives the browser and the API the same groups.
     """
-    if not connections[database].features.has_select_for_update:
-        return
-    fields = [*conf.USER_ATTR_MAP, *conf.USER_FLAGS_BY_GROUP]
-    manager = user.__class__._default_manager.db_manager(database)
-    row = manager.select_for_update().filter(pk=user.pk).values(*fields).get()
-    for field in fields:
-        setattr(user, field, row[field])
+    found = _remote_backend_class()
+    return found[0]() if found else None
 
 
-def _sync_fields(user: Any, identity: Identity, groups: Iterable[str]) -> list[str]:
-    """Set the mapped attributes and the flags; the names of the fields that changed."""
-    changed = []
-    # The core reports an empty or unusable e-mail header as None. When the scheme has an
-    # e-mail header, that means "no address": clear it, as the proxy's directory did.
-    # Other fields the proxy did not send are left alone.
-    clears_email = get_gate().scheme.email_header is not None
-    for field, source in conf.USER_ATTR_MAP.items():
-        value = "" if source is None else getattr(identity, source)
-        if value is None and source == "email" and clears_email:
-            value = ""
-        if value is not None and getattr(user, field) != value:
-            setattr(user, field, value)
-            changed.append(field)
-    member_of = set(groups)
-    for flag, flag_groups in conf.USER_FLAGS_BY_GROUP.items():
-        value = not member_of.isdisjoint(flag_groups)
-        if getattr(user, flag) != value:
-            setattr(user, flag, value)
-            changed.append(flag)
-    return changed
-
-
-def _sync_groups(user: Any, groups: tuple[str, ...]) -> list[str]:
-    """Add and remove the managed groups that differ; ``["groups+a", "groups-b"]``."""
-    mirror = conf.MIRROR_GROUPS
-    if mirror is False:
-        return []
-    excepted = frozenset(conf.MIRROR_GROUPS_EXCEPT)
-    listed = None if mirror is True else frozenset(mirror)
-
-    def managed(name: str) -> bool:
-        return name not in excepted and (listed is None or name in listed)
-
-    target = [name for name in groups if managed(name)]
-    # One query: the user's groups and the target groups that exist, each with whether
-    # the user is a member.
-    relation = user.groups
-    is_member = Exists(
-        relation.through._default_manager.filter(
-            **{relation.source_field_name: user.pk, relation.target_field_name: OuterRef("pk")}
-        )
-    )
-    rows = (
-        relation.model._default_manager.annotate(is_member=is_member)
-        .filter(Q(is_member=True) | Q(name__in=target))
-        .values_list("name", "pk", "is_member")
-    )
-    current: dict[str, Any] = {}
-    found: dict[str, Any] = {}
-    for name, pk, member in rows:
-        (current if member else found)[name] = pk
-    keep = frozenset(target)
-    removed = [name for name in current if managed(name) and name not in keep]
-    added = [name for name in target if name not in current]
-    if removed:
-        user.groups.remove(*(current[name] for name in removed))
-    if added:
-        if conf.CREATE_GROUPS:
-            for name in added:
-                if name not in found:
-                    found[name] = Group.objects.get_or_create(name=name)[0].pk
-        added = [name for name in added if name in found]
-        if added:
-            user.groups.add(*(found[name] for name in added))
-    return [*(f"groups+{name}" for name in added), *(f"groups-{name}" for name in removed)]
+@receiver(setting_changed)
+def _reset_backend(*, setting: str, **kwargs: object) -> None:
+    if setting == "AUTHENTICATION_BACKENDS":
+        _remote_backend_class.cache_clear()

@@ -143,6 +143,20 @@ CHECKS: dict[str, tuple[str, str]] = {
         "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
         "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
     ),
+    "E040": (f"{_P}ENABLED must be True or False, not {{value!r}}.", _KEEP),
+    "E041": (f"{_P}DEFAULT_GROUPS must be a list of group names, not {{value!r}}.", _KEEP),
+    "E042": (
+        f"{_P}DEFAULT_GROUPS and {_P}MIRROR_GROUPS_EXCEPT both list {{value!r}}: a default "
+        "group is added on every sync, an excepted one never is.",
+        "Remove it from one of them.",
+    ),
+    "E043": (f"{_P}IDENTIFY_BY must be 'username' or 'email', not {{value!r}}.", _KEEP),
+    "E044": (
+        f"{_P}IDENTIFY_BY is 'email', but the scheme {{value!r}} has no e-mail header: "
+        "nobody can sign in.",
+        f"Use a scheme with an e-mail header, or {_P}IDENTIFY_BY = 'username'.",
+    ),
+    "E045": (f"{_P}LOCAL_USERS must be 'allow' or 'refuse', not {{value!r}}.", _KEEP),
     "W001": (
         f"{_P}TRUSTED_PROXIES is empty: nobody can sign in from the proxy's identity.",
         'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host.',
@@ -164,6 +178,18 @@ CHECKS: dict[str, tuple[str, str]] = {
         "X-Forwarded-For (a client on the proxy's host).",
         "Wrap ProxyFix inside remote_identity.wsgi.RemoteIdentityMiddleware: "
         "RemoteIdentityMiddleware(ProxyFix(get_wsgi_application()), **gate_options()).",
+    ),
+    "W010": (
+        "{value} local superuser(s) with a usable password ({names}): a user of the same "
+        f"name at the proxy signs in to them, since {_P}LOCAL_USERS is 'allow'.",
+        f"Set {_P}LOCAL_USERS = 'refuse', or give those accounts an unusable password "
+        "if the proxy is the only way in.",
+    ),
+    "W011": (
+        "The user admin of the default admin site lets administrators edit the fields the "
+        "proxy owns: their edits are undone by the next sync.",
+        "List 'remote_identity_django' after the app that registers your user admin, or "
+        "add remote_identity_django.user_admin.ProxyOwnedFieldsMixin to its bases.",
     ),
 }
 

@@ -100,7 +100,10 @@ def _is_name_map(value: object) -> bool:
 @register(Tags.security)
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """The type and value of each setting, and unknown ``REMOTE_IDENTITY_*`` names."""
-    return [*_check_trust(), *_check_values(), *_check_unknown()]
+    trust = _check_trust()
+    if conf.ENABLED is False:  # off: an empty list of proxies is what the site means
+        trust = [m for m in trust if m.id not in ("remote_identity.E004", "remote_identity.W001")]
+    return [*trust, *_check_values(), *_check_unknown()]
 
 
 def _gate_message(error: ConfigurationError, values: Mapping[str, object]) -> CheckMessage:
@@ -223,6 +226,8 @@ def _classes(paths: Sequence[str] | None) -> list[type]:
 @register(Tags.security)
 def check_middleware(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """Our middleware is installed once, after authentication and CSRF, and alone."""
+    if conf.ENABLED is False:
+        return []
     classes = _classes(settings.MIDDLEWARE)
     ours = [i for i, cls in enumerate(classes) if issubclass(cls, RemoteIdentityMiddleware)]
     if not ours:
@@ -275,7 +280,7 @@ def check_wsgi_application(
 @register(Tags.security)
 def check_backends(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """A ``RemoteIdentityBackend`` (or subclass) is in ``AUTHENTICATION_BACKENDS``."""
-    if any(
+    if conf.ENABLED is False or any(
         issubclass(cls, RemoteIdentityBackend) for cls in _classes(settings.AUTHENTICATION_BACKENDS)
     ):
         return []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -127,8 +127,33 @@ class Settings:
 
     @property
     def LOGOUT_URL(self) -> str | None:
-        """The proxy's logout URL; ``LogoutView`` redirects there with ``rd``."""
+        """The proxy's logout URL; ``LogoutView`` and the admin's logout redirect there."""
         value: str | None = self._get("LOGOUT_URL", None)
+        return value
+
+    @property
+    def ENABLED(self) -> bool:
+        """``False`` turns the adapter off: no request carries an identity."""
+        value: bool = self._get("ENABLED", True)
+        return value
+
+    @property
+    def DEFAULT_GROUPS(self) -> Sequence[str]:
+        """Django groups every proxy user is in: added on every sync, never removed."""
+        value: Sequence[str] = self._get("DEFAULT_GROUPS", [])
+        return value
+
+    @property
+    def IDENTIFY_BY(self) -> Literal["username", "email"]:
+        """``"email"``: the Django username is the identity's e-mail address, lower-cased."""
+        value: Literal["username", "email"] = self._get("IDENTIFY_BY", "username")
+        return value
+
+    @property
+    def LOCAL_USERS(self) -> Literal["allow", "refuse"]:
+        """``"refuse"``: the proxy never signs in to, or syncs, an account with a usable
+        password."""
+        value: Literal["allow", "refuse"] = self._get("LOCAL_USERS", "allow")
         return value
 
 

@@ -4,32 +4,33 @@ The threat: Django's ``RemoteUserMiddleware`` believes whatever ``request.META``
 reads. Pointed at ``HTTP_REMOTE_USER`` (as the pasted recipes do), it signs in anyone
 who sends ``Remote-User: admin`` to the application without going through the proxy.
 These middlewares believe an identity only after the core's ``IdentityGate`` judged the
-request: the TCP peer is a trusted proxy (``REMOTE_IDENTITY_TRUSTED_PROXIES``), the
-optional shared secret matches, and every header value parses.
+request (:func:`~remote_identity_django.verdict.request_verdict`): the TCP peer is a
+trusted proxy (``REMOTE_IDENTITY_TRUSTED_PROXIES``), the optional shared secret matches,
+and every header value parses.
 
-Where the identity comes from:
-    ``request.META["remote_identity"]`` when ``remote_identity.wsgi`` already judged the
-    request (under WSGI ``request.META`` is the environ); otherwise (ASGI, or only this
-    middleware installed) the gate built from the ``REMOTE_IDENTITY_*`` settings
-    processes ``request.META``: it removes an untrusted peer's identity headers (saving
-    them under ``remote_identity.orig``) and sets ``remote_identity`` and
-    ``remote_identity.verdict``.
+What it does with the verdict (Django's semantics, kept), decided by one method,
+:meth:`RemoteIdentityMiddleware.decide`, for both the sync and the async path:
 
-What it does with it (Django's semantics, kept):
-    - an identity whose user is not the session's: the session's user is logged out
-      (when a ``RemoteUserBackend`` made that session) and the identity's user logged in
-      through ``RemoteIdentityBackend`` (which creates and syncs it); login rotates the
-      CSRF token, so ``CsrfViewMiddleware`` must come earlier in ``MIDDLEWARE``;
-    - no identity: ``RemoteIdentityMiddleware`` logs out a session a
-      ``RemoteUserBackend`` made; ``PersistentRemoteIdentityMiddleware`` keeps it;
-    - the session's own user: nothing, unless the identity's fingerprint differs from
-      the one stored in the session (``_remote_identity_fingerprint``): then the user is
-      re-synced on this request. The steady state costs no query beyond Django's own.
-    - a rejected request: a plain-text ``400`` (invalid identity from a trusted proxy)
-      or ``403`` (untrusted peer with ``REMOTE_IDENTITY_ON_UNTRUSTED = "reject"``) naming
-      the reason code.
-    - a path under ``REMOTE_IDENTITY_EXCLUDED_PATHS``: the gate still runs (untrusted
-      headers are removed, invalid ones rejected) but nobody is logged in or out.
+- an identity whose user is not the session's: the session's user is logged out (when a
+  ``RemoteUserBackend`` made that session) and the identity's user logged in through the
+  ``RemoteIdentityBackend`` of ``AUTHENTICATION_BACKENDS`` (which creates and syncs it);
+  login rotates the CSRF token, so ``CsrfViewMiddleware`` must come earlier;
+- the session's own user: nothing, unless the fingerprint stored with the user in the
+  database (loaded with the user, no extra query) differs from the identity's synced
+  with the current configuration: then the user is re-synced on this request. A session
+  of the same user made by another backend (a password login) is taken over by one
+  login through the remote backend, unless ``REMOTE_IDENTITY_LOCAL_USERS = "refuse"``
+  keeps the proxy out of that account (a session the proxy made for it then ends);
+- no identity: ``RemoteIdentityMiddleware`` logs out a session a ``RemoteUserBackend``
+  made; ``PersistentRemoteIdentityMiddleware`` keeps it;
+- a rejected request: a plain-text ``400`` (invalid identity from a trusted proxy) or
+  ``403`` (untrusted peer with ``REMOTE_IDENTITY_ON_UNTRUSTED = "reject"``) naming the
+  reason code;
+- a path under ``REMOTE_IDENTITY_EXCLUDED_PATHS``: the gate still runs (untrusted
+  headers are removed, invalid ones rejected) but nobody is logged in or out.
+
+After the view, the admin's login and logout pages learn about the proxy
+(:mod:`~remote_identity_django.admin_pages`).
 
 Usage (``settings.py``)::
 
@@ -46,9 +47,10 @@ Usage (``settings.py``)::
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib import auth
@@ -61,27 +63,55 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import HttpResponse
 
-from remote_identity import ENVIRON_KEY, Identity, Verdict
-from remote_identity.gate import VERDICT_KEY
+from remote_identity import Identity, Verdict
 
-from .backends import RemoteIdentityBackend
+from . import admin_pages
+from .backends import remote_backend
 from .conf import conf, get_gate
+from .users import NOT_LOADED, stored_fingerprint
+from .verdict import request_verdict
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
     from django.http.response import HttpResponseBase
 
 __all__ = [
-    "FINGERPRINT_SESSION_KEY",
+    "Action",
+    "Decision",
     "PersistentRemoteIdentityMiddleware",
     "RemoteIdentityMiddleware",
-    "adopt_asgi_verdict",
 ]
 
-#: The session key holding the fingerprint of the identity last synced into the user.
-FINGERPRINT_SESSION_KEY = "_remote_identity_fingerprint"
-
 logger = logging.getLogger("remote_identity.django")
+
+
+class Action(enum.Enum):
+    """What the middleware does with a request (:meth:`RemoteIdentityMiddleware.decide`)."""
+
+    #: Nothing: the session is right as it is.
+    NONE = "none"
+    #: The decision needs the session's user: load it and decide again.
+    NEED_USER = "need-user"
+    #: Answer the gate's refusal (400 or 403).
+    REFUSE = "refuse"
+    #: Log out the session's user, if a ``RemoteUserBackend`` made the session.
+    LOGOUT = "logout"
+    #: Log in the identity's user (after logging out a remote session of another user).
+    LOGIN = "login"
+    #: Sync the session's user with the changed identity or configuration.
+    RESYNC = "resync"
+
+
+class Decision(NamedTuple):
+    """An :class:`Action` and, for ``LOGIN`` and ``RESYNC``, the identity and its username."""
+
+    action: Action
+    identity: Identity | None = None
+    username: str | None = None
+
+
+_NONE = Decision(Action.NONE)
+_NEED_USER = Decision(Action.NEED_USER)
 
 
 class RemoteIdentityMiddleware(RemoteUserMiddleware):
@@ -110,32 +140,134 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        response = self.process_request(request)
-        return response if response is not None else self.get_response(request)
+        refusal = self.process_request(request)
+        response = (
+            cast("HttpResponseBase", self.get_response(request)) if refusal is None else refusal
+        )
+        page = admin_pages.page_of(request)
+        return response if page is None else admin_pages.respond(request, response, page)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         if self.native_async:
-            response = await self.aprocess_request(request)
+            refusal = await self.aprocess_request(request)
         else:
-            response = await sync_to_async(self.process_request, thread_sensitive=True)(request)
-        if response is not None:
-            return response
+            refusal = await sync_to_async(self.process_request, thread_sensitive=True)(request)
         get_response = cast(
             "Callable[[HttpRequest], Awaitable[HttpResponseBase]]", self.get_response
         )
-        return await get_response(request)
+        response = await get_response(request) if refusal is None else refusal
+        page = admin_pages.page_of(request)
+        if page is None:
+            return response
+        return await sync_to_async(admin_pages.respond)(request, response, page)
 
-    def get_identity(self, request: HttpRequest) -> Identity | HttpResponse | None:
-        """The request's ``Identity``, ``None``, or the response refusing the request."""
-        adopt_asgi_verdict(request)
-        meta = request.META
-        if ENVIRON_KEY in meta:  # judged by remote_identity.wsgi or remote_identity.asgi
-            identity = meta[ENVIRON_KEY]
-            return identity if isinstance(identity, Identity) else None
-        verdict = get_gate().process(meta)
+    # --- the decision -----------------------------------------------------------------
+
+    def decide(self, request: HttpRequest, verdict: Verdict, user: Any = None) -> Decision:
+        """What to do with ``request``, given the gate's verdict and the session's user.
+
+        Called first without ``user``; answers ``NEED_USER`` when the session's user
+        matters, and the caller loads it and asks again. Reads nothing from the database:
+        the user comes loaded with its stored fingerprint.
+        """
         if verdict.outcome == "rejected":
+            return Decision(Action.REFUSE)
+        if self.is_excluded(request):
+            return _NONE
+        identity = verdict.identity
+        backend = remote_backend()
+        username = None
+        if identity is not None:
+            username = backend.username_for(identity) if backend else identity.username
+            if username is None:
+                logger.warning(
+                    "no sign-in: the identity of %r has no e-mail address, and "
+                    "REMOTE_IDENTITY_IDENTIFY_BY is 'email'",
+                    identity.username,
+                    extra={"reason": "no_email"},
+                )
+        if identity is None or username is None:
+            if not self.force_logout_if_no_header:
+                return _NONE
+            if user is None:
+                return _NEED_USER
+            return Decision(Action.LOGOUT) if user.is_authenticated else _NONE
+        if user is None:
+            return _NEED_USER
+        login = Decision(Action.LOGIN, identity, username)
+        if not user.is_authenticated:
+            return login
+        if user.get_username() != self.clean_username(username, request):
+            return login
+        if backend is None:
+            return _NONE
+        if backend.is_local_refused(user):  # out of the proxy's reach: end its session
+            return Decision(Action.LOGOUT)
+        if stored_fingerprint(user) is NOT_LOADED:  # another backend's session: take it over
+            return login
+        if backend.is_synced(user, identity):
+            return _NONE
+        return Decision(Action.RESYNC, identity, username)
+
+    # --- the sync shell ---------------------------------------------------------------
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:  # type: ignore[override]
+        if not hasattr(request, "user"):
+            raise self._missing_auth_middleware()
+        verdict = request_verdict(request)
+        decision = self.decide(request, verdict)
+        user: Any = None
+        if decision.action is Action.NEED_USER:
+            user = request.user
+            decision = self.decide(request, verdict, user)
+        action = decision.action
+        if action is Action.REFUSE:
             return self.refuse(verdict)
-        return verdict.identity
+        if action is Action.LOGOUT:
+            self._remove_invalid_user(request)
+        elif action is Action.LOGIN:
+            if user.is_authenticated:
+                self._remove_invalid_user(request)
+            user = auth.authenticate(
+                request, remote_user=decision.username, identity=decision.identity
+            )
+            if user:
+                request.user = user
+                auth.login(request, user)
+        elif action is Action.RESYNC:
+            self.resync(request, user, cast("Identity", decision.identity))
+        return None
+
+    # --- the async shell --------------------------------------------------------------
+
+    async def aprocess_request(self, request: HttpRequest) -> HttpResponse | None:  # type: ignore[override]
+        if not hasattr(request, "auser"):
+            raise self._missing_auth_middleware()
+        verdict = request_verdict(request)
+        decision = self.decide(request, verdict)
+        user: Any = None
+        if decision.action is Action.NEED_USER:
+            user = await request.auser()
+            decision = self.decide(request, verdict, user)
+        action = decision.action
+        if action is Action.REFUSE:
+            return self.refuse(verdict)
+        if action is Action.LOGOUT:
+            await self._aremove_invalid_user(request)
+        elif action is Action.LOGIN:
+            if user.is_authenticated:
+                await self._aremove_invalid_user(request)
+            user = await auth.aauthenticate(
+                request, remote_user=decision.username, identity=decision.identity
+            )
+            if user:
+                request.user = user
+                await auth.alogin(request, user)
+        elif action is Action.RESYNC:
+            await sync_to_async(self.resync)(request, user, cast("Identity", decision.identity))
+        return None
+
+    # --- what the shells share --------------------------------------------------------
 
     def refuse(self, verdict: Verdict) -> HttpResponse:
         """The 400 (invalid identity) or 403 (untrusted peer) for a rejected verdict."""
@@ -156,64 +288,6 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
             f"{self.__class__.__name__} class."
         )
 
-    def process_request(self, request: HttpRequest) -> HttpResponse | None:  # type: ignore[override]
-        if not hasattr(request, "user"):
-            raise self._missing_auth_middleware()
-        identity = self.get_identity(request)
-        if isinstance(identity, HttpResponse):
-            return identity
-        if self.is_excluded(request):
-            return None
-        if identity is None:
-            if self.force_logout_if_no_header and request.user.is_authenticated:
-                self._remove_invalid_user(request)
-            return None
-        user: Any = request.user
-        if user.is_authenticated:
-            if user.get_username() == self.clean_username(identity.username, request):
-                if request.session.get(FINGERPRINT_SESSION_KEY) != identity.fingerprint:
-                    self.resync(request, user, identity)
-                return None
-            self._remove_invalid_user(request)
-        user = auth.authenticate(request, remote_user=identity.username, identity=identity)
-        if user:
-            request.user = user
-            auth.login(request, user)
-            request.session[FINGERPRINT_SESSION_KEY] = identity.fingerprint
-        return None
-
-    async def aprocess_request(self, request: HttpRequest) -> HttpResponse | None:  # type: ignore[override]
-        if not hasattr(request, "auser"):
-            raise self._missing_auth_middleware()
-        identity = self.get_identity(request)
-        if isinstance(identity, HttpResponse):
-            return identity
-        if self.is_excluded(request):
-            return None
-        if identity is None:
-            if self.force_logout_if_no_header and (await request.auser()).is_authenticated:
-                await self._aremove_invalid_user(request)
-            return None
-        user: Any = await request.auser()
-        if user.is_authenticated:
-            if user.get_username() == await self._aclean_username(identity.username, request):
-                fingerprint = await request.session.aget(FINGERPRINT_SESSION_KEY)
-                if fingerprint != identity.fingerprint:
-                    await sync_to_async(self.resync)(request, user, identity)
-                return None
-            await self._aremove_invalid_user(request)
-        user = await auth.aauthenticate(request, remote_user=identity.username, identity=identity)
-        if user:
-            request.user = user
-            await auth.alogin(request, user)
-            await request.session.aset(FINGERPRINT_SESSION_KEY, identity.fingerprint)
-        return None
-
-    async def _aclean_username(self, username: str, request: HttpRequest) -> str:
-        backend = auth.load_backend(str(await request.session.aget(auth.BACKEND_SESSION_KEY)))
-        clean = getattr(backend, "clean_username", None)
-        return clean(username) if clean is not None else username
-
     def _remove_invalid_user(self, request: HttpRequest) -> None:
         """Log out the session's user if a ``RemoteUserBackend`` (or none that loads)
         made the session, as Django does; a session from another backend is kept."""
@@ -228,14 +302,11 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
     def resync(self, request: HttpRequest, user: Any, identity: Identity) -> None:
         """Sync the session's user with a changed identity; log out if that fails.
 
-        Uses the first ``RemoteIdentityBackend`` in ``AUTHENTICATION_BACKENDS``. A
-        database error, or a user the sync made inactive, ends the session: it must not
-        keep privileges the proxy revoked.
+        A database error, or a user the sync made inactive, ends the session: it must
+        not keep privileges the proxy revoked.
         """
-        backend = next(
-            (b for b in auth.get_backends() if isinstance(b, RemoteIdentityBackend)), None
-        )
-        if backend is None:
+        backend = remote_backend()
+        if backend is None:  # pragma: no cover - decide() answers NONE without a backend
             return
         try:
             backend.sync(user, identity, request=request)
@@ -249,21 +320,6 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
             return
         if not backend.user_can_authenticate(user):
             auth.logout(request)
-            return
-        request.session[FINGERPRINT_SESSION_KEY] = identity.fingerprint
-
-
-def adopt_asgi_verdict(request: HttpRequest) -> None:
-    """Copy ``remote_identity.asgi``'s verdict from the ASGI scope into ``request.META``.
-
-    Under ASGI, Django builds ``META`` from the headers only; the core's ASGI middleware
-    leaves its decision in the scope. Taking it from there means the headers are judged
-    once, and the verdict (why a request is anonymous) stays visible to the site.
-    """
-    scope = getattr(request, "scope", None)
-    if isinstance(scope, dict) and ENVIRON_KEY in scope and ENVIRON_KEY not in request.META:
-        request.META[ENVIRON_KEY] = scope[ENVIRON_KEY]
-        request.META[VERDICT_KEY] = scope.get(VERDICT_KEY)
 
 
 def _made_by_remote_backend(path: str) -> bool:

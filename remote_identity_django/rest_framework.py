@@ -2,8 +2,12 @@
 
 For an API under ``REMOTE_IDENTITY_EXCLUDED_PATHS`` (where the middleware logs nobody
 in), or one that should not depend on Django's session at all: each request is
-authenticated from the identity the core judged, and the user is created and synced by
-:class:`~remote_identity_django.backends.RemoteIdentityBackend` like at a login.
+authenticated from the identity the core judged
+(:func:`~remote_identity_django.verdict.request_verdict`, as the middleware does), and the
+user is created and synced by the ``RemoteIdentityBackend`` of ``AUTHENTICATION_BACKENDS``
+(:func:`~remote_identity_django.backends.remote_backend`, as the middleware does, so a
+subclass renames groups for the API too). A user whose stored fingerprint matches costs
+one query, as a session's user does.
 
 The threat it keeps in mind: the proxy signs requests in from its own session cookie,
 which a browser sends with cross-site requests too. Identity headers are therefore
@@ -31,11 +35,10 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from remote_identity import ENVIRON_KEY, Identity
+from remote_identity import Identity
 
-from .backends import RemoteIdentityBackend
-from .conf import get_gate
-from .middleware import adopt_asgi_verdict
+from .backends import remote_backend
+from .verdict import request_verdict
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -46,22 +49,19 @@ __all__ = ["RemoteIdentityAuthentication"]
 class RemoteIdentityAuthentication(SessionAuthentication):
     """Authenticates a DRF request from the proxy's identity; see the module docstring."""
 
-    backend_class = RemoteIdentityBackend
-
     def authenticate(self, request: Request) -> tuple[Any, Identity] | None:
         django_request = request._request
-        adopt_asgi_verdict(django_request)
-        meta = django_request.META
-        if ENVIRON_KEY in meta:  # judged by the core's WSGI or ASGI layer, or our middleware
-            identity = meta[ENVIRON_KEY]
-        else:
-            verdict = get_gate().process(meta)
-            if verdict.outcome == "rejected":
-                raise AuthenticationFailed(verdict.refusal()[1].strip())
-            identity = verdict.identity
-        if not isinstance(identity, Identity):
+        verdict = request_verdict(django_request)
+        if verdict.outcome == "rejected":
+            raise AuthenticationFailed(verdict.refusal()[1].strip())
+        identity = verdict.identity
+        backend = remote_backend()
+        if identity is None or backend is None:
             return None
-        user = self.backend_class().authenticate(django_request, identity.username, identity)
+        username = backend.username_for(identity)
+        if username is None:
+            return None
+        user = backend.authenticate(django_request, username, identity)
         if user is None:
             raise AuthenticationFailed("The proxy's user may not sign in here.")
         self.enforce_csrf(request)

@@ -27,14 +27,14 @@ from .conf import conf
 __all__ = ["LogoutView", "logout_url"]
 
 
-def logout_url(request: HttpRequest) -> str:
+def logout_url(request: HttpRequest, back: str | None = None) -> str:
     """Where to send the user after the Django logout.
 
-    ``REMOTE_IDENTITY_LOGOUT_URL`` with ``rd=<absolute LOGOUT_REDIRECT_URL or "/">``
-    added to its query (other parameters kept, an existing ``rd`` replaced); without
-    it, ``LOGOUT_REDIRECT_URL`` or ``"/"``.
+    ``REMOTE_IDENTITY_LOGOUT_URL`` with ``rd=<absolute back>`` added to its query (other
+    parameters kept, an existing ``rd`` replaced); without it, ``back`` itself. ``back``
+    defaults to ``LOGOUT_REDIRECT_URL`` or ``"/"``.
     """
-    back = resolve_url(settings.LOGOUT_REDIRECT_URL or "/")
+    back = back or resolve_url(settings.LOGOUT_REDIRECT_URL or "/")
     proxy_logout = conf.LOGOUT_URL
     if not proxy_logout:
         return back

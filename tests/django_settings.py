@@ -17,9 +17,11 @@ USE_TZ = True
 ALLOWED_HOSTS = ["testserver", "localhost"]
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
     "remote_identity_django",
 ]
 
@@ -46,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "remote_identity_django.middleware.RemoteIdentityMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -58,11 +61,12 @@ ROOT_URLCONF = "tests.djangoapp.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": False,
+        "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
             ],
         },
     }

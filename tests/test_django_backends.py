@@ -147,10 +147,11 @@ def test_failed_sync_denies_login_and_rolls_back(settings, monkeypatch, caplog) 
     settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {"is_staff": ["editors"]}
     User.objects.create(username="alice", is_staff=False)
 
-    def fail(self, *args, **kwargs):
+    def fail(*args, **kwargs):
         raise DatabaseError("no space left")
 
-    monkeypatch.setattr(Group.objects, "annotate", lambda **kw: fail(None))
+    # After the user's fields were saved: the rollback must undo them.
+    monkeypatch.setattr("remote_identity_django.statements.memberships", fail)
     with caplog.at_level(logging.ERROR, logger="remote_identity.django"):
         assert login() is None
     assert caplog.records[-1].reason == "sync_failed"
@@ -166,8 +167,7 @@ def test_aauthenticate_with_identity() -> None:
 
 @pytest.mark.parametrize("remote_user", ["knownuser", ""])
 def test_aauthenticate_remote_user_only(remote_user) -> None:
-    if not hasattr(RemoteUserBackend, "aconfigure_user"):
-        pytest.skip("Django < 5.2 has no async backend API")
+    # Through aconfigure_user on Django 5.2+, through configure_user before.
     user = async_to_sync(RemoteIdentityBackend().aauthenticate)(None, remote_user)
     assert (user.username if user else "") == remote_user
 
@@ -293,3 +293,208 @@ def test_signal_sent_only_when_something_changed() -> None:
     assert (first["user"], first["identity"], first["created"]) == (user, ALICE, True)
     assert first["request"].path == "/"
     assert (second["identity"], second["created"], second["request"]) == (changed, False, request)
+
+
+# --- default groups, identify by e-mail, local users ------------------------------------
+
+
+def test_default_groups_are_added_on_every_sync_and_never_removed(settings) -> None:
+    settings.REMOTE_IDENTITY_DEFAULT_GROUPS = ["users"]
+    settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {"is_active": ["users"]}
+    Group.objects.create(name="editors")
+    user = User.objects.create(username="alice", is_active=False)
+    # Created when missing (the site named it, not the proxy), counts for the flags.
+    assert sync(Identity("alice", groups=("editors",)), user) == (
+        "groups+editors",
+        "groups+users",
+        "is_active",
+    )
+    user.groups.remove(Group.objects.get(name="users"))  # removed by hand
+    assert sync(Identity("alice"), user) == ("groups+users", "groups-editors")
+    assert groups_of(user) == {"users"}
+    settings.REMOTE_IDENTITY_MIRROR_GROUPS = False  # mirroring off: still added
+    user.groups.clear()
+    assert sync(Identity("alice"), user) == ("groups+users",)
+
+
+def test_groups_the_proxy_does_not_own_are_left_alone_with_mirroring_off(settings) -> None:
+    settings.REMOTE_IDENTITY_MIRROR_GROUPS = False
+    Group.objects.create(name="local")
+    user = User.objects.create(username="alice")
+    user.groups.add(Group.objects.get(name="local"))
+    assert sync(Identity("alice", groups=("local", "other")), user) == ()
+    assert groups_of(user) == {"local"}
+
+
+@pytest.mark.parametrize(
+    ("email", "username"),
+    [
+        pytest.param("Alice.Liddell@Example.COM", "alice.liddell@example.com", id="lower-cased"),
+        pytest.param(None, None, id="no-address"),
+    ],
+)
+def test_identify_by_email(settings, email, username) -> None:
+    settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
+    identity = Identity("accounts-7", None, email, ())
+    backend = RemoteIdentityBackend()
+    assert backend.username_for(identity) == username
+    user = backend.authenticate(None, username, identity)
+    assert (user.get_username() if user else None) == username
+    # The identity's own username is not an account name then.
+    assert backend.authenticate(None, "accounts-7", identity) is None
+
+
+@pytest.mark.parametrize(
+    ("policy", "password", "signed_in"),
+    [
+        pytest.param("allow", "pw", True, id="allow-local"),
+        pytest.param("refuse", "pw", False, id="refuse-local"),
+        pytest.param("refuse", None, True, id="refuse-but-no-password"),
+        pytest.param("refuse", "", True, id="refuse-but-empty-password"),
+    ],
+)
+def test_local_users(settings, caplog, policy, password, signed_in) -> None:
+    settings.REMOTE_IDENTITY_LOCAL_USERS = policy
+    user = User.objects.create_user("alice", password=password)
+    if password == "":
+        User.objects.filter(pk=user.pk).update(password="")  # Django's RemoteUserBackend's
+    with caplog.at_level(logging.WARNING, logger="remote_identity.django"):
+        assert (login() is not None) is signed_in
+    refused = [r for r in caplog.records if getattr(r, "reason", None) == "local_user"]
+    assert bool(refused) is not signed_in
+    assert (User.objects.get().email == "alice@example.com") is signed_in
+    async_user = async_to_sync(RemoteIdentityBackend().aauthenticate)(None, "alice")
+    assert (async_user is not None) is signed_in
+
+
+def test_disabled_authenticates_nobody(settings) -> None:
+    settings.REMOTE_IDENTITY_ENABLED = False
+    assert login() is None
+    assert RemoteIdentityBackend().authenticate(None, "knownuser") is None
+    assert not User.objects.exists()
+
+
+def test_get_user_loads_the_stored_fingerprint_in_the_same_query(
+    django_assert_num_queries,
+) -> None:
+    user = login()
+    assert user is not None
+    backend = RemoteIdentityBackend()
+    with django_assert_num_queries(1):
+        loaded = backend.get_user(user.pk)
+        assert loaded is not None
+        assert backend.is_synced(loaded, ALICE)
+    with django_assert_num_queries(1):
+        loaded = async_to_sync(backend.aget_user)(user.pk)
+        assert backend.is_synced(loaded, ALICE)
+    assert backend.get_user(12345) is None
+    assert async_to_sync(backend.aget_user)(12345) is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert backend.get_user(user.pk) is None
+    assert async_to_sync(backend.aget_user)(user.pk) is None
+
+
+def test_a_user_loaded_without_its_state_is_not_taken_as_synced() -> None:
+    user = login()
+    assert user is not None
+    assert not RemoteIdentityBackend().is_synced(User.objects.get(pk=user.pk), ALICE)
+
+
+def test_a_login_of_a_synced_user_writes_nothing(django_assert_num_queries) -> None:
+    login()
+    with django_assert_num_queries(1):  # the user, with its fingerprint: up to date
+        assert login() is not None
+
+
+def test_concurrent_creation_finds_the_user_the_other_request_created(monkeypatch) -> None:
+    # The first request's INSERT loses to another's: the other's user is used and synced.
+    real_create = RemoteIdentityBackend._create
+
+    def created_meanwhile(self, model, lookup, identity, request):
+        User.objects.create(username="alice")
+        return real_create(self, model, lookup, identity, request)
+
+    monkeypatch.setattr(RemoteIdentityBackend, "_create", created_meanwhile)
+    user = login()
+    assert user is not None
+    assert User.objects.get().email == "alice@example.com"
+
+
+# --- audit: one record per change, the same facts in the signal -------------------------
+
+
+def test_audit_records_and_signal_facts(settings, caplog) -> None:
+    from remote_identity_django.audit import AuditEvent
+
+    settings.REMOTE_IDENTITY_USER_FLAGS_BY_GROUP = {
+        "is_staff": ["staff"],
+        "is_superuser": ["admins"],
+    }
+    settings.REMOTE_IDENTITY_CREATE_GROUPS = True
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.5.2")
+    promoted = Identity("alice", "Alice", "alice@example.com", ("staff", "admins"))
+    demoted = Identity("alice", "Alice", "new@example.com", ("staff",))
+    with receiver() as calls, caplog.at_level(logging.INFO, logger="remote_identity.audit"):
+        user = RemoteIdentityBackend().authenticate(request, "alice", promoted)
+        RemoteIdentityBackend().sync(user, demoted, request=request)
+    created, changed = calls
+    assert created["events"] == (
+        AuditEvent("user_created", "alice"),
+        AuditEvent("flag_granted", "is_staff"),
+        AuditEvent("flag_granted", "is_superuser"),
+        AuditEvent("group_added", "staff"),
+        AuditEvent("group_added", "admins"),
+    )
+    assert changed["events"] == (
+        AuditEvent("field_changed", "email"),
+        AuditEvent("flag_revoked", "is_superuser"),
+        AuditEvent("group_removed", "admins"),
+    )
+    assert created["peer"] == changed["peer"] == "10.0.5.2"
+    records = [r for r in caplog.records if r.name == "remote_identity.audit"]
+    assert [(r.event, r.target) for r in records] == [*created["events"], *changed["events"]]
+    assert {(r.username, r.peer, r.levelname) for r in records} == {("alice", "10.0.5.2", "INFO")}
+    assert [r.getMessage() for r in records] == [
+        "alice: user created (peer 10.0.5.2)",
+        "alice: is_staff granted (peer 10.0.5.2)",
+        "alice: is_superuser granted (peer 10.0.5.2)",
+        "alice: added to group 'staff' (peer 10.0.5.2)",
+        "alice: added to group 'admins' (peer 10.0.5.2)",
+        "alice: email changed (peer 10.0.5.2)",
+        "alice: is_superuser revoked (peer 10.0.5.2)",
+        "alice: removed from group 'admins' (peer 10.0.5.2)",
+    ]
+    assert "new@example.com" not in caplog.text  # values are not logged
+
+
+def test_a_new_users_groups_send_m2m_changed_to_a_receiver() -> None:
+    # With a receiver, the memberships go through the ORM (and its signals), not SQL.
+    from django.db.models.signals import m2m_changed
+
+    for name in ("editors", "staff"):
+        Group.objects.create(name=name)
+    seen = []
+
+    def on_change(action: str, pk_set: set[int] | None, **kwargs: object) -> None:
+        seen.append((action, sorted(pk_set or ())))
+
+    m2m_changed.connect(on_change, sender=User.groups.through)
+    try:
+        user = login(Identity("alice", groups=("editors", "staff", "missing")))
+    finally:
+        m2m_changed.disconnect(on_change, sender=User.groups.through)
+    assert user is not None
+    assert groups_of(user) == {"editors", "staff"}
+    ids = sorted(Group.objects.filter(name__in=["editors", "staff"]).values_list("pk", flat=True))
+    assert seen == [("pre_add", ids), ("post_add", ids)]
+
+
+def test_a_new_user_gets_existing_and_created_groups(settings) -> None:
+    settings.REMOTE_IDENTITY_CREATE_GROUPS = True
+    settings.REMOTE_IDENTITY_DEFAULT_GROUPS = ["users"]
+    Group.objects.create(name="editors")
+    with receiver() as calls:
+        user = login(Identity("alice", groups=("editors", "new-team")))
+    assert user is not None
+    assert groups_of(user) == {"editors", "new-team", "users"}
+    assert calls[0]["changed"] == ("groups+editors", "groups+new-team", "groups+users")

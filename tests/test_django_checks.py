@@ -194,6 +194,37 @@ CASES = [
         ["E033"],
         "unimportable",
     ),
+    # policy
+    ({f"{P}ENABLED": "yes"}, ["E040"], "enabled-type"),
+    (
+        {
+            f"{P}ENABLED": False,
+            f"{P}TRUSTED_PROXIES": [],
+            "MIDDLEWARE": [SESSION, CSRF, AUTH],
+            "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"],
+        },
+        [],
+        "disabled-needs-no-proxy",
+    ),
+    ({f"{P}ENABLED": False, f"{P}ON_INVALID": "drop"}, ["E010"], "disabled-still-validated"),
+    ({f"{P}ENABLED": False, f"{P}TRUSTED_PROXIES": "10.0.0.1"}, ["E001"], "disabled-trust-type"),
+    ({f"{P}DEFAULT_GROUPS": "users"}, ["E041"], "default-groups-string"),
+    ({f"{P}DEFAULT_GROUPS": ["users"]}, [], "default-groups-ok"),
+    (
+        {f"{P}DEFAULT_GROUPS": ["users", "local"], f"{P}MIRROR_GROUPS_EXCEPT": ["local"]},
+        ["E042"],
+        "default-and-excepted",
+    ),
+    ({f"{P}IDENTIFY_BY": "mail"}, ["E043"], "identify-by"),
+    (
+        {f"{P}IDENTIFY_BY": "email", f"{P}SCHEME": HeaderScheme("mine", ("X-User",))},
+        ["E044"],
+        "email-without-email-header",
+    ),
+    ({f"{P}IDENTIFY_BY": "email", f"{P}SCHEME": "cloudflare-access"}, [], "email-ok"),
+    ({f"{P}IDENTIFY_BY": "email", f"{P}SCHEME": "nope"}, ["E005"], "email-bad-scheme"),
+    ({f"{P}LOCAL_USERS": "deny"}, ["E045"], "local-users"),
+    ({f"{P}LOCAL_USERS": "refuse"}, [], "local-users-ok"),
     # unknown setting
     ({f"{P}TRUSTED_PROXY": ["10.0.0.1"]}, ["W003"], "typo"),
     ({f"{P}COLOUR": "blue"}, ["W003"], "unknown"),
@@ -220,7 +251,8 @@ def test_check_ids(settings, overrides, expected) -> None:
 
 
 def test_every_id_is_exercised_and_documented() -> None:
-    exercised = {check_id for _, expected, _ in CASES for check_id in expected} | {"E027"}
+    exercised = {check_id for _, expected, _ in CASES for check_id in expected}
+    exercised |= {"E027", "W010", "W011"}  # tests of their own below
     assert exercised == set(CHECKS)
     text = (Path(__file__).resolve().parents[1] / "docs" / "django.md").read_text("utf-8")
     assert [check_id for check_id in CHECKS if f"remote_identity.{check_id}" not in text] == []
@@ -279,3 +311,76 @@ def test_several_proxy_fix_layers_are_counted(settings) -> None:
     settings.WSGI_APPLICATION = f"{STACKS}.three_around_the_gate"
     (error,) = [m for m in checks.run_checks() if m.id == "remote_identity.E036"]
     assert error.msg.startswith("3 Werkzeug ProxyFix layers wrap the identity gate")
+
+
+@pytest.mark.django_db
+def test_local_superusers_with_a_password_are_reported(settings) -> None:
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("root", password="pw")
+    User.objects.create_superuser("proxied")  # an unusable password: not local
+    User.objects.create(username="blank", is_superuser=True)  # "": no password at all
+    User.objects.create_user("staffer", password="pw", is_staff=True)  # not a superuser
+
+    def found() -> list[checks.CheckMessage]:
+        return [
+            m
+            for m in checks.run_checks(databases=["default"])
+            if (m.id or "").startswith("remote_identity.")
+        ]
+
+    (warning,) = found()
+    assert warning.id == "remote_identity.W010"
+    assert warning.level == checks.WARNING
+    assert warning.msg.startswith("1 local superuser(s) with a usable password (root):")
+    # Database checks run only when asked for a database (manage.py check --database).
+    assert ids(settings, {}) == []
+    settings.REMOTE_IDENTITY_LOCAL_USERS = "refuse"
+    assert found() == []
+
+
+@pytest.mark.django_db
+def test_local_superusers_check_lists_five_and_survives_a_missing_table(
+    settings, monkeypatch
+) -> None:
+    from django.contrib.auth.models import User
+
+    for n in range(7):
+        User.objects.create_superuser(f"root{n}", password="pw")
+    (warning,) = [
+        m for m in checks.run_checks(databases=["default"]) if m.id == "remote_identity.W010"
+    ]
+    assert (
+        "7 local superuser(s) with a usable password (root0, root1, root2, root3, root4, ...)"
+        in (warning.msg)
+    )
+    from django.db import DatabaseError
+    from django.db.models.query import QuerySet
+
+    def no_table(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("no such table: auth_user")
+
+    monkeypatch.setattr(QuerySet, "values_list", no_table)
+    assert [
+        m for m in checks.run_checks(databases=["default"]) if m.id == "remote_identity.W010"
+    ] == []
+
+
+def test_user_admin_without_the_proxy_mixin_is_reported(settings) -> None:
+    from django.contrib import admin
+    from django.contrib.auth.admin import UserAdmin
+    from django.contrib.auth.models import User
+
+    from remote_identity_django.user_admin import ProxyOwnedFieldsMixin
+
+    wrapped = admin.site._registry[User]
+    assert isinstance(wrapped, ProxyOwnedFieldsMixin)  # done by the app's admin module
+    admin.site.unregister(User)
+    admin.site.register(User, UserAdmin)
+    try:
+        assert ids(settings, {}) == ["remote_identity.W011"]
+        assert ids(settings, {f"{P}ENABLED": False}) == []
+    finally:
+        admin.site.unregister(User)
+        admin.site.register(User, type(wrapped))
+    assert ids(settings, {}) == []

@@ -43,6 +43,10 @@ DEFAULTS = {
     "USER_FLAGS_BY_GROUP": {},
     "EXCLUDED_PATHS": [],
     "LOGOUT_URL": None,
+    "ENABLED": True,
+    "DEFAULT_GROUPS": [],
+    "IDENTIFY_BY": "username",
+    "LOCAL_USERS": "allow",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
@@ -13,10 +14,10 @@ from django.test import Client, RequestFactory
 from remote_identity import Identity
 from remote_identity_django.backends import RemoteIdentityBackend
 from remote_identity_django.middleware import (
-    FINGERPRINT_SESSION_KEY,
     PersistentRemoteIdentityMiddleware,
     RemoteIdentityMiddleware,
 )
+from remote_identity_django.models import SyncState
 from tests.djangoapp.support import authelia
 
 pytestmark = pytest.mark.django_db
@@ -70,9 +71,10 @@ def test_first_request_creates_and_logs_in(client) -> None:
         "alice@example.com",
     )
     assert not user.has_usable_password()
-    assert (
-        client.session[FINGERPRINT_SESSION_KEY]
-        == Identity("alice", "Alice Liddell", "alice@example.com", ("editors",)).fingerprint
+    state = SyncState.objects.get(user=user)
+    assert state.created_user
+    assert state.fingerprint == RemoteIdentityBackend().sync_fingerprint(
+        Identity("alice", "Alice Liddell", "alice@example.com", ("editors",))
     )
     assert whoami(client, authelia()) == "alice"
     assert User.objects.count() == 1
@@ -260,18 +262,32 @@ def test_changed_identity_resyncs_on_the_next_request(client) -> None:
     assert whoami(client, authelia(email="new@example.com", groups="editors,staff")) == "alice"
     user = User.objects.get()
     assert user.email == "new@example.com"
-    assert (
-        client.session[FINGERPRINT_SESSION_KEY]
-        == Identity("alice", "Alice Liddell", "new@example.com", ("editors", "staff")).fingerprint
+    assert SyncState.objects.get(user=user).fingerprint == RemoteIdentityBackend().sync_fingerprint(
+        Identity("alice", "Alice Liddell", "new@example.com", ("editors", "staff"))
     )
 
 
-def test_session_from_another_backend_is_synced_once(client) -> None:
+def test_session_from_another_backend_is_taken_over_once(client) -> None:
+    # The proxy names the user a password session belongs to: one login through the
+    # remote backend syncs it, and the session is the remote backend's from then on.
     User.objects.create_user("alice", password="pw")
     assert client.login(username="alice", password="pw")
     assert whoami(client, authelia()) == "alice"
     assert User.objects.get().email == "alice@example.com"
-    assert FINGERPRINT_SESSION_KEY in client.session
+    assert client.session["_auth_user_backend"] == (
+        "remote_identity_django.backends.RemoteIdentityBackend"
+    )
+    assert SyncState.objects.filter(user__username="alice").exists()
+
+
+def test_local_account_is_left_alone_when_refused(settings, client) -> None:
+    settings.REMOTE_IDENTITY_LOCAL_USERS = "refuse"
+    User.objects.create_user("alice", password="pw")
+    assert client.login(username="alice", password="pw")
+    assert whoami(client, authelia()) == "alice"  # the password session, kept
+    assert client.session["_auth_user_backend"] == "django.contrib.auth.backends.ModelBackend"
+    assert User.objects.get().email == ""
+    assert not SyncState.objects.exists()
 
 
 def test_failed_resync_logs_out(client, monkeypatch, caplog) -> None:
@@ -300,9 +316,126 @@ def test_resync_without_our_backend_does_nothing(settings, client) -> None:
     assert client.login(username="alice", password="pw")
     assert whoami(client, authelia()) == "alice"
     assert User.objects.get().email == ""
-    assert FINGERPRINT_SESSION_KEY not in client.session
+    assert not SyncState.objects.exists()
 
 
 def test_username_case_setting(settings, client) -> None:
     settings.REMOTE_IDENTITY_USERNAME_CASE = "lower"
     assert whoami(client, authelia("Alice")) == "alice"
+
+
+# --- one decision, two shells: the same table through the sync and the async path -------
+
+LOCAL = "django.contrib.auth.backends.ModelBackend"
+REMOTE = "remote_identity_django.backends.RemoteIdentityBackend"
+ALICE, BOB, CAROL = authelia(), authelia("bob"), authelia("carol")
+NOBODY, INVALID = {}, {"Remote-User": "a,b"}
+ALICE_NEW, ALICE_NO_MAIL = authelia(email="new@example.com"), authelia(email=None)
+FLAGS = {"REMOTE_IDENTITY_USER_FLAGS_BY_GROUP": {"is_staff": ["editors"]}}
+REFUSE_LOCAL = {"REMOTE_IDENTITY_LOCAL_USERS": "refuse"}
+BY_EMAIL = {"REMOTE_IDENTITY_IDENTIFY_BY": "email"}
+UNTRUSTED = {"REMOTE_IDENTITY_TRUSTED_PROXIES": ["10.0.0.9"]}
+OFF = {"REMOTE_IDENTITY_ENABLED": False}
+W, API = "/whoami/", "/api/whoami/"
+
+
+def _session(client: Client, kind: str) -> None:
+    """Give ``client`` a session: none, the proxy's alice, or a password login; or no
+    session and a local account (``local-NAME``)."""
+    if kind.startswith("alice"):
+        assert whoami(client, authelia()) == "alice"
+        if kind == "alice+password":  # an administrator gave the account a password
+            alice = User.objects.get(username="alice")
+            alice.set_password("pw")
+            alice.save()
+    elif kind.startswith("local-"):
+        User.objects.create_user(kind.removeprefix("local-"), password="pw")
+    elif kind.startswith("password-"):
+        name = kind.removeprefix("password-")
+        User.objects.create_user(name, password="pw")
+        assert client.login(username=name, password="pw")
+
+
+DECISIONS = [
+    # session, settings, headers, path, middleware -> action, status, user, backend; id
+    ("none", {}, ALICE, W, OURS, "LOGIN", 200, "alice", REMOTE, "login"),
+    ("alice", {}, ALICE, W, OURS, "NONE", 200, "alice", REMOTE, "steady"),
+    ("alice", {}, ALICE_NEW, W, OURS, "RESYNC", 200, "alice", REMOTE, "identity-changed"),
+    ("alice", FLAGS, ALICE, W, OURS, "RESYNC", 200, "alice", REMOTE, "settings-changed"),
+    ("alice", {}, BOB, W, OURS, "LOGIN", 200, "bob", REMOTE, "other-user"),
+    ("alice", {}, NOBODY, W, OURS, "LOGOUT", 200, "-", None, "identity-gone"),
+    ("alice", {}, NOBODY, W, PERSISTENT, "NONE", 200, "alice", REMOTE, "gone-persistent"),
+    ("none", {}, NOBODY, W, OURS, "NONE", 200, "-", None, "nobody"),
+    ("password-carol", {}, NOBODY, W, OURS, "LOGOUT", 200, "carol", LOCAL, "password-kept"),
+    ("password-carol", {}, ALICE, W, OURS, "LOGIN", 200, "alice", REMOTE, "password-other"),
+    ("password-alice", {}, ALICE, W, OURS, "LOGIN", 200, "alice", REMOTE, "taken-over"),
+    ("password-alice", REFUSE_LOCAL, ALICE, W, OURS, "LOGOUT", 200, "alice", LOCAL, "kept-out"),
+    # A new password ends the session (Django's session hash); the login is refused.
+    ("alice+password", REFUSE_LOCAL, ALICE, W, OURS, "LOGIN", 200, "-", None, "now-local"),
+    ("local-carol", REFUSE_LOCAL, CAROL, W, OURS, "LOGIN", 200, "-", None, "local-refused"),
+    ("alice", {}, INVALID, W, OURS, "REFUSE", 400, None, REMOTE, "invalid"),
+    ("none", {}, ALICE, API, OURS, "NONE", 200, "-", None, "excluded-path"),
+    ("alice", UNTRUSTED, BOB, W, OURS, "LOGOUT", 200, "-", None, "untrusted-peer"),
+    ("none", BY_EMAIL, ALICE, W, OURS, "LOGIN", 200, "alice@example.com", REMOTE, "by-email"),
+    ("none", BY_EMAIL, ALICE_NO_MAIL, W, OURS, "NONE", 200, "-", None, "by-email-no-address"),
+    ("alice", OFF, ALICE, W, OURS, "LOGOUT", 200, "-", None, "disabled"),
+]  # fmt: skip
+
+
+@pytest.fixture(params=["sync", "async-native", "async-thread"])
+def shell(request, monkeypatch) -> str:
+    if request.param == "async-native" and not RemoteIdentityMiddleware.native_async:
+        pytest.skip("Django < 5.2 has no native async remote-user path")
+    monkeypatch.setattr(RemoteIdentityMiddleware, "native_async", request.param == "async-native")
+    return str(request.param)
+
+
+@pytest.mark.parametrize(
+    ("session", "overrides", "headers", "path", "middleware", "action", "status", "user",
+     "backend"),
+    [pytest.param(*row[:-1], id=row[-1]) for row in DECISIONS],
+)  # fmt: skip
+def test_decision_table(
+    settings, monkeypatch, shell, session, overrides, headers, path, middleware, action,
+    status, user, backend,
+) -> None:  # fmt: skip
+    """Each row through the sync, the native async and the threaded async shell."""
+    from django.test import AsyncClient
+
+    from tests.djangoapp.support import aget
+
+    settings.REMOTE_IDENTITY_EXCLUDED_PATHS = ["/api/"]
+    settings.MIDDLEWARE = [*BASE_MIDDLEWARE, middleware]
+    setup = Client()
+    _session(setup, session)
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    decided = []
+    original = RemoteIdentityMiddleware.decide
+
+    def recording(self, request, verdict, user=None):
+        decision = original(self, request, verdict, user)
+        if decision.action.name != "NEED_USER":
+            decided.append(decision.action.name)
+        return decision
+
+    monkeypatch.setattr(RemoteIdentityMiddleware, "decide", recording)
+    if shell == "sync":
+        client: Any = Client()
+        client.cookies = setup.cookies
+        response = client.get(path, headers=headers)
+    else:
+        client = AsyncClient()
+        client.cookies = setup.cookies
+        response = aget(client, path, headers=headers)
+    assert decided == [action]
+    assert response.status_code == status
+    if user is not None:
+        assert response.content.decode() == user
+    assert client.session.get("_auth_user_backend") == backend
+    if action == "RESYNC":
+        alice = User.objects.get(username="alice")
+        assert (alice.email, alice.is_staff) == (
+            headers.get("Remote-Email"),
+            bool(overrides),
+        )

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.middleware.csrf import get_token
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from remote_identity import Identity
+from remote_identity_django.backends import RemoteIdentityBackend
 from remote_identity_django.rest_framework import RemoteIdentityAuthentication
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,56 @@ def test_unsafe_methods_need_the_csrf_token() -> None:
     response = view(request)
     assert response.status_code == 200
     assert response.data == {"posted_by": "bob"}
+
+
+class RenamingBackend(RemoteIdentityBackend):
+    """A site's backend that renames the proxy's groups."""
+
+    def clean_groupname(self, name: str) -> str | None:
+        return f"team-{name}"
+
+
+def test_browser_and_api_give_a_renaming_backend_the_same_groups(settings) -> None:
+    settings.AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        f"{__name__}.RenamingBackend",
+    ]
+    settings.REMOTE_IDENTITY_CREATE_GROUPS = True
+    browser = Client().get("/whoami/", headers={"Remote-User": "bob", "Remote-Groups": "ops"})
+    assert browser.content == b"bob"
+    by_browser = sorted(User.objects.get(username="bob").groups.values_list("name", flat=True))
+    User.objects.all().delete()
+    api = view(
+        RequestFactory().get(
+            "/api/", REMOTE_ADDR=PROXY, HTTP_REMOTE_USER="bob", HTTP_REMOTE_GROUPS="ops"
+        )
+    )
+    assert api.data["username"] == "bob"
+    by_api = sorted(User.objects.get(username="bob").groups.values_list("name", flat=True))
+    assert by_browser == by_api == ["team-ops"]
+
+
+def test_a_synced_user_costs_one_query(django_assert_num_queries) -> None:
+    assert view(RequestFactory().get("/api/", REMOTE_ADDR=PROXY, **BOB)).status_code == 200
+    with django_assert_num_queries(1):  # the user, with its stored fingerprint
+        assert view(RequestFactory().get("/api/", REMOTE_ADDR=PROXY, **BOB)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("overrides", "headers"),
+    [
+        pytest.param({"REMOTE_IDENTITY_ENABLED": False}, BOB, id="disabled"),
+        pytest.param(
+            {"AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"]},
+            BOB,
+            id="no-remote-backend",
+        ),
+        pytest.param({"REMOTE_IDENTITY_IDENTIFY_BY": "email"}, BOB, id="by-email-without-address"),
+    ],
+)
+def test_nobody_is_authenticated(settings, overrides, headers) -> None:
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    response = view(RequestFactory().get("/api/", REMOTE_ADDR=PROXY, **headers))
+    assert response.status_code == 403
+    assert not User.objects.exists()

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from remote_identity.gate import VERDICT_KEY, Verdict
-from remote_identity_django.middleware import FINGERPRINT_SESSION_KEY
+from remote_identity_django.users import stored_fingerprint
 
 from .apps import LAST_SYNC_SESSION_KEY
 
@@ -20,7 +20,9 @@ def describe(request: HttpRequest) -> dict[str, Any]:
     user: Any = request.user  # a user model instance or AnonymousUser
     signed_in = bool(user.is_authenticated)
     last_sync = request.session.get(LAST_SYNC_SESSION_KEY) if signed_in else None
-    fingerprint = request.session.get(FINGERPRINT_SESSION_KEY) if signed_in else None
+    # What the adapter last synced into the user, loaded with it (no extra query); None
+    # for a user the proxy never synced, or signed in otherwise.
+    fingerprint = stored_fingerprint(user) if signed_in else None
     verdict = request.META.get(VERDICT_KEY)
     return {
         "authenticated": signed_in,

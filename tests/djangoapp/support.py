@@ -85,3 +85,18 @@ STOCK = {
     "MIDDLEWARE": [*BASE, "tests.djangoapp.support.StockHeaderMiddleware"],
     "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"],
 }
+
+
+class HeadersReader:
+    """A middleware that reads ``request.headers`` before the remote identity middleware
+    runs (as a logging or tracing middleware does), so that Django caches them."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        request.headers.get("Remote-User")
+        return self.get_response(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.cache import never_cache
 
@@ -20,3 +20,34 @@ def form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return whoami(request)
     return HttpResponse(get_token(request))
+
+
+#: Headers whose copies ``layers`` reports: the identity headers and the tests' secret.
+WATCHED = ("remote-user", "remote-groups", "x-secret")
+
+
+@never_cache
+def layers(request: HttpRequest) -> JsonResponse:
+    """Which watched headers each layer of the request still holds, with their values:
+    ``META``, ``request.headers`` and the ASGI scope."""
+
+    def key(name: str) -> str:
+        return "HTTP_" + name.upper().replace("-", "_")
+
+    scope = getattr(request, "scope", None)
+    return JsonResponse(
+        {
+            "meta": {
+                name: request.META[key(name)] for name in WATCHED if key(name) in request.META
+            },
+            "headers": {name: request.headers[name] for name in WATCHED if name in request.headers},
+            "scope": None
+            if scope is None
+            else [
+                [name.decode("latin-1"), value.decode("latin-1")]
+                for name, value in scope["headers"]
+                if name.decode("latin-1").replace("_", "-") in WATCHED
+            ],
+            "user": request.user.get_username() if request.user.is_authenticated else None,
+        }
+    )

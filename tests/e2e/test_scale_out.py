@@ -132,7 +132,8 @@ def test_signed_in_on_one_instance_recognized_and_resynced_by_the_other(
     seen = Seen.parse(response)
     assert (seen.username, seen.groups, seen.is_staff) == (username, ("editors", "staff"), True)
     assert "is_staff" in seen.last_sync_changed
-    # The session was saved (new fingerprint), under the same key: a re-sync, not a login.
+    # The session (the example's note of the last sync) kept its key: a re-sync, not a
+    # login.
     assert response.cookies().get("sessionid", cookies["sessionid"]) == cookies["sessionid"]
     assert database.user_groups(example_database, username) == ["editors", "staff"]
 
