@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.availability import unavailable
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scripts" / "demo"
 
@@ -45,11 +47,11 @@ def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("gunicorn") is None, reason="gunicorn is not installed here"
-)
-@pytest.mark.skipif(not _can_bind("127.0.0.2"), reason="127.0.0.2 is not a local address here")
 def test_demo_check_walks_through_the_demo() -> None:
+    if importlib.util.find_spec("gunicorn") is None:
+        unavailable("gunicorn is not installed here", 'pip install -e ".[test]"')
+    if not _can_bind("127.0.0.2"):
+        unavailable("127.0.0.2 is not a local address here", "run the test on Linux")
     done = _run("--check")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
