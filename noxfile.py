@@ -23,9 +23,14 @@ MATRIX = [
 @nox.parametrize(("python", "django"), MATRIX, ids=[f"py{p}-django{d}" for p, d in MATRIX])
 def tests(session: nox.Session, django: str) -> None:
     """Unit and Django tests (not the end-to-end ones) on one Python and Django."""
-    # No constraints file here: it pins the versions of the main environment (Python 3.12),
-    # some of which do not support the older Pythons. Each session resolves its own.
-    session.install("-e", ".", f"django~={django}.0", "-r", "requirements-dev.txt")
+    # The same list (the "test" extra) and the same constraints as scripts/test and a
+    # contributor's `pip install -e ".[test]"`. The constraints file pins a version for
+    # each Python: where a pinned release needs a newer Python than the session's, an
+    # environment-marked line names the newest one that runs on it. Django and Django REST
+    # framework are left to the session: it installs the Django series under test.
+    session.install(
+        "--constraint", "requirements-constraints.txt", "-e", ".[test]", f"django~={django}.0"
+    )
     session.run(
         "pytest",
         "-W",

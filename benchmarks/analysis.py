@@ -1,4 +1,4 @@
-"""From raw samples and SQL to the tables and the target checks of issue 5."""
+"""From raw samples and SQL to the tables and the checks of the speed targets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from benchmarks.tables import Check, Table
 
 __all__ = ["assertion_table", "django_tables", "e2e_table", "wsgi_table"]
 
-#: Targets.
+#: The speed targets: each a ratio against the stack people run today.
 WSGI_MAX_RATIO = 1.0
 STEADY_MAX_RATIO = 1.03
 CHANGED_MAX_EXTRA = 4

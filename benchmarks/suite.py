@@ -9,7 +9,7 @@ Parts, each measured with interleaved rounds (``rounds.py``):
    in four scenarios, with the SQL of each (``django_requests.py``);
 3. end to end, nginx + gunicorn + the example site under ``wrk`` (``e2e.py``).
 
-It prints the tables and the targets of issue 5, stores every sample as pyperf JSON
+It prints the tables and the speed targets, stores every sample as pyperf JSON
 (``.run/bench/pyperf.json``: ``python -m pyperf stats`` / ``compare_to`` read it) and,
 unless ``--quick``, rewrites ``docs/benchmarks.md`` and ``docs/benchmarks.png``.
 """
@@ -55,7 +55,7 @@ QUICK = Plan(5, 5_000, 5, 2_000, 6, 0.2, 2, 2.0)
 
 
 def checks_table(checks: list[Check]) -> Table:
-    table = Table("Targets (issue 5)", ["target", "measured", "wanted", "result"])
+    table = Table("Targets", ["target", "measured", "wanted", "result"])
     table.rows.extend([c.name, c.measured, c.target, c.verdict] for c in checks)
     return table
 

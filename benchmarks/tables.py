@@ -21,7 +21,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Check:
-    """One target of issue 5: what was measured against what was asked."""
+    """One speed target: what was measured against what was asked."""
 
     name: str
     measured: str

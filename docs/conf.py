@@ -3,11 +3,16 @@
 Built by ``scripts/docs`` with ``-W -n`` (warnings are errors, every reference must
 resolve). The build has no network, so there is no intersphinx: references to the standard
 library, and the few targets that cannot resolve, are listed in ``nitpick_ignore_regex``
-below, each with the reason.
+below, each with the reason. The build also fails when a name the code defines is missing
+from its reference page (``_check_coverage``): a reason code (``logging.md``), an option
+of the ``remote-identity`` parser (``cli.md``), a ``REMOTE_IDENTITY_*`` setting of
+``remote_identity_django.conf`` or a system check id of ``check_ids.CHECKS``
+(``django.md``), a preset (``proxies/``).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import re
 import sys
@@ -25,9 +30,12 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 
 import remote_identity  # noqa: E402
+import remote_identity_django.conf as django_conf  # noqa: E402
+from remote_identity import cli  # noqa: E402
 from remote_identity.errors import CONFIGURATION_REASONS  # noqa: E402
 from remote_identity.options import OPTIONS, POLICY_OPTIONS  # noqa: E402
 from remote_identity.schemes import PRESETS  # noqa: E402
+from remote_identity_django.check_ids import CHECKS  # noqa: E402
 
 project = "remote-identity"
 author = "the remote-identity contributors"
@@ -86,52 +94,7 @@ html_static_path: list[str] = []
 html_show_sphinx = False  # the footer then credits the theme only
 
 
-# -- Pages written by others that may not exist yet ----------------------------------
-# Other parts of the project add some pages and files. Until they exist the build stays
-# clean and says what it is waiting for (run with -v to see it):
-#
-# - a {doc} link to a missing page in OPTIONAL_DOCS becomes its plain text, and the
-#   page's line in a toctree is dropped;
-# - a block that includes or depends on files
-#
-#       % needs: recipes/README.md ../example/settings.py
-#       ... text that links to or includes them ...
-#       % else
-#       ... what to say while they are missing (optional) ...
-#       % end needs
-#
-#   keeps its first part when every file exists (paths relative to docs/), else the
-#   "else" part.
-OPTIONAL_DOCS = {
-    "django": "the Django adapter reference",
-    "benchmarks": "the benchmarks",
-}
-_NEEDS = re.compile(
-    r"^% needs: (?P<paths>[^\n]+)\n(?P<body>.*?)(?:^% else\n(?P<other>.*?))?^% end needs\n",
-    re.MULTILINE | re.DOTALL,
-)
 log = logging.getLogger(__name__)
-
-
-def _resolve_needs(app: Sphinx, docname: str, source: list[str]) -> None:
-    def choose(match: re.Match[str]) -> str:
-        missing = [p for p in match["paths"].split() if not (DOCS / p).exists()]
-        if not missing:
-            return match["body"]
-        log.info("%s: waiting for %s", docname, ", ".join(missing))
-        return match["other"] or ""
-
-    text = _NEEDS.sub(choose, source[0])
-    for name, label in OPTIONAL_DOCS.items():
-        if (DOCS / f"{name}.md").exists():
-            continue
-        target = rf"(?:\.\./|/)?{name}"
-        link = re.compile(rf"\{{doc\}}`(?:(?P<text>[^`<]+?)\s*<{target}>|{target})`")
-        text, count = link.subn(lambda m, label=label: m["text"] or label, text)
-        text, dropped = re.subn(rf"^{target}\n", "", text, flags=re.MULTILINE)
-        if count or dropped:
-            log.info("%s: waiting for docs/%s.md", docname, name)
-    source[0] = text
 
 
 # -- The names remote_identity re-exports ----------------------------------------------
@@ -334,13 +297,46 @@ def _resolve_reexport(
     )
 
 
+def _cli_options() -> list[str]:
+    """Every long option of the ``remote-identity`` command, read from its parser."""
+    options: list[str] = []
+    parsers = [cli._parser()]
+    for parser in parsers:  # grows with the subcommands' parsers
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            options += [o for o in action.option_strings if o.startswith("--") and o != "--help"]
+    return sorted(set(options))
+
+
+def _setting_names() -> list[str]:
+    """Every ``REMOTE_IDENTITY_*`` setting, from the module that reads them."""
+    names = set(getattr(django_conf, "NAMES", ()))
+    names |= {n for n, v in vars(django_conf.Settings).items() if isinstance(v, property)}
+    return sorted(f"{django_conf.PREFIX}{name}" for name in names)
+
+
+#: page -> (what, the names the code defines, how the page must spell each one)
+REFERENCE: dict[str, tuple[str, list[str], str]] = {
+    "logging": ("reason code", sorted(remote_identity.REASONS), "`{}`"),
+    "cli": ("option", _cli_options(), "`{}"),
+    "django": ("setting", _setting_names(), "`{}`"),
+}
+
+
 def _check_coverage(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Warn (an error under -W) when the code has a reason code or preset the docs lack."""
+    """Warn (an error under -W) when the code has a name its reference page lacks: a
+    reason code, a ``remote-identity`` option, a setting, a system check id, a preset."""
     text = source[0]
-    if docname == "logging":
-        for reason in remote_identity.REASONS:
-            if f"`{reason}`" not in text:
-                log.warning("logging.md does not document the reason code %r", reason)
+    if docname in REFERENCE:
+        what, names, spelling = REFERENCE[docname]
+        for name in names:
+            if spelling.format(name) not in text:
+                log.warning("%s.md does not document the %s %s", docname, what, name)
+    if docname == "django":
+        for check_id in CHECKS:
+            if f"`remote_identity.{check_id}`" not in text:
+                log.warning("django.md does not document the check id remote_identity.%s", check_id)
     if docname == "wsgi":  # the generated tables: every option and configuration reason
         for name in [*OPTIONS, *CONFIGURATION_REASONS]:
             if f"`{name}`" not in text:
@@ -352,7 +348,6 @@ def _check_coverage(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("source-read", _resolve_needs)
     app.connect("source-read", _insert_generated)
     app.connect("source-read", _check_coverage)
     app.connect("missing-reference", _resolve_reexport)

@@ -5,9 +5,10 @@ the proxies in ``TRUSTED_PROXIES``, removes them from every other peer, answers 
 invalid identity, and leaves the result in ``environ["remote_identity"]``: an ``Identity``
 or ``None``. The views read nothing else; they never look at a header.
 
-Run it (from the repository root) with the proxy on this host::
+Run it (from the repository root) with the proxy on this host, connecting from its own
+address (``curl --interface 127.0.0.2`` plays it)::
 
-    TRUSTED_PROXIES=127.0.0.1 flask --app example/flask_app run
+    TRUSTED_PROXIES=127.0.0.2 flask --app example/flask_app run
 
 ``TRUSTED_PROXIES`` is a comma-separated list of IPs and CIDRs; when it is unset, nobody
 is trusted and every request is anonymous.
@@ -21,6 +22,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, jsonify, request
+from markupsafe import escape
 
 from remote_identity import Identity
 from remote_identity.wsgi import RemoteIdentityMiddleware
@@ -62,10 +64,13 @@ def create_app(trusted_proxies: Iterable[str] = (), scheme: str = "authelia") ->
 
     @app.get("/")
     def home() -> str:
+        # Flask sends a returned str as text/html: the names come from the directory, and
+        # a display name like "<script>..." must reach the browser as text (escape()).
         identity = current_identity()
         if identity is None:
             return "Hello, stranger. You are not signed in.\n"
-        return f"Hello, {identity.name or identity.username} ({identity.username}).\n"
+        name, username = escape(identity.name or identity.username), escape(identity.username)
+        return f"Hello, {name} ({username}).\n"
 
     @app.get("/whoami")
     def whoami() -> Any:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, NoReturn
 
-from . import explain_assertion
+from . import __version__, explain_assertion
 from .errors import ConfigurationError
 from .gate import IdentityGate, Verdict
 from .options import OPTIONS, POLICY_OPTIONS, Option
@@ -232,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="remote-identity",
         description="Explain how remote_identity judges a request's identity headers.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     explain = commands.add_parser(
         "explain",

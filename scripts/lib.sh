@@ -56,7 +56,8 @@ stage() {
 ensure_project_venv() {
     local python
     python=$(find_python 3.12 || find_python 3.13 || command -v python3)
-    ensure_venv .venv "$python" -e '.[django]' -r requirements-dev.txt -r docs/requirements.txt
+    ensure_venv .venv "$python" -e '.[django,drf,test]' -r requirements-dev.txt \
+        -r docs/requirements.txt
 }
 
 # start_test_postgres: a private PostgreSQL cluster on 127.0.0.1 for the tests that need

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import remote_identity
 from remote_identity.cli import EXIT_USAGE, build_environ, main
 from remote_identity.options import OPTIONS, POLICY_OPTIONS
 
@@ -607,6 +608,13 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
         main(["explain", "--help"])
     assert info.value.code == 0
     assert "--trusted ADDR" in capsys.readouterr().out
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"remote-identity {remote_identity.__version__}\n"
 
 
 def test_main_keeps_the_library_quiet(capsys: pytest.CaptureFixture[str]) -> None:

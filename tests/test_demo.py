@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.availability import unavailable
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scripts" / "demo"
 
@@ -47,14 +49,14 @@ def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("gunicorn") is None, reason="gunicorn is not installed here"
-)
-@pytest.mark.skipif(not _can_bind("127.0.0.2"), reason="127.0.0.2 is not a local address here")
 @pytest.mark.parametrize(
     "mode", [pytest.param((), id="header-mode"), pytest.param(("--signed",), id="signed")]
 )
 def test_demo_check_walks_through_the_demo(mode: tuple[str, ...]) -> None:
+    if importlib.util.find_spec("gunicorn") is None:
+        unavailable("gunicorn is not installed here", 'pip install -e ".[test]"')
+    if not _can_bind("127.0.0.2"):
+        unavailable("127.0.0.2 is not a local address here", "run the test on Linux")
     done = _run("--check", *mode)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output

@@ -2,13 +2,13 @@
 syncs of one user, and one session whose requests carry two identities at once.
 
 Runs when ``REMOTE_IDENTITY_TEST_POSTGRES`` holds a DSN (``scripts/postgres start DIR``
-prints one); skipped only when it is unset.
+prints one); otherwise skipped with a message saying so, or failed in CI (marker
+``postgres``, see ``tests/availability.py``).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,10 +23,7 @@ from django.test import Client
 from tests.djangoapp.support import authelia
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("REMOTE_IDENTITY_TEST_POSTGRES"),
-        reason="REMOTE_IDENTITY_TEST_POSTGRES (a PostgreSQL DSN) is not set",
-    ),
+    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, databases=["postgres"]),
 ]
 

@@ -27,13 +27,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.test import override_settings
 
+from tests.availability import unavailable
+from tests.djangoapp.django_suite import SuiteUnavailable, load
+
 try:
-    from tests.djangoapp.django_suite import suite
-except RuntimeError as exc:  # SuiteUnavailable: no package index and no cached copy
-    pytest.skip(str(exc), allow_module_level=True)
+    suite = load()
+except SuiteUnavailable as exc:  # no package index and no cached copy
+    unavailable(
+        f"Django's own remote-user tests were not run: {exc}",
+        "they are downloaded from the package index at test time (pip download django==VERSION); "
+        "run again where pip can reach it",
+        allow_module_level=True,
+    )
 
 OURS = "remote_identity_django.middleware.RemoteIdentityMiddleware"
 PERSISTENT = "remote_identity_django.middleware.PersistentRemoteIdentityMiddleware"

@@ -101,7 +101,8 @@ def _wsgi_steps(seen: dict[str, Any]) -> None:
 
 
 def _asgi_steps(seen: dict[str, Any]) -> None:
-    """The plain Django ASGI app: the Django middleware applies the gate itself."""
+    """The example's ASGI app: Django wrapped by the core's ASGI middleware, whose verdict
+    (in the scope) the Django middleware adopts instead of judging the headers again."""
     from asgiref.sync import async_to_sync
     from asgiref.testing import ApplicationCommunicator
     from exampleproject.asgi import application

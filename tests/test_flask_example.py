@@ -69,6 +69,28 @@ def test_flask_trusted_proxy_identity_is_shown(flask_client: FlaskClient) -> Non
     assert home.text == "Hello, Jörn Müller (jorn).\n"
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        pytest.param(
+            "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;", id="tag"
+        ),
+        pytest.param('Bob "B" & Co', "Bob &#34;B&#34; &amp; Co", id="quote-and-ampersand"),
+        pytest.param(
+            "<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;", id="img"
+        ),
+    ],
+)
+def test_flask_home_page_escapes_the_display_name(
+    flask_client: FlaskClient, name: str, shown: str
+) -> None:
+    headers = {"Remote-User": "bob", "Remote-Name": name}
+    home = flask_client.get("/", environ_base=environ(PROXY, headers))
+    assert home.status_code == 200
+    assert home.mimetype == "text/html"
+    assert home.text == f"Hello, {shown} (bob).\n"
+
+
 def test_flask_spoofed_header_from_untrusted_peer_is_stripped(
     flask_client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:

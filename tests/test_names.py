@@ -193,7 +193,11 @@ INVISIBLE = {
     "\ufe0f": "invisible_character",  # VARIATION SELECTOR-16
     "\uffa0": "invisible_character",  # HALFWIDTH HANGUL FILLER
     "\U000e0100": "invisible_character",  # VARIATION SELECTOR-17
-    "\U00013441": "invisible_character",  # EGYPTIAN HIEROGLYPH FULL BLANK
+    # EGYPTIAN HIEROGLYPH FULL BLANK: new in Unicode 15 (Python 3.12); the unicodedata of
+    # older Pythons has it unassigned, and unassigned code points are refused as such.
+    "\U00013441": "invisible_character"
+    if unicodedata.category("\U00013441") != "Cn"
+    else "control_character",
     "\U0001d159": "invisible_character",  # MUSICAL SYMBOL NULL NOTEHEAD
     "\u1680": "invisible_character",  # OGHAM SPACE MARK
     "\u200b": "control_character",  # ZERO WIDTH SPACE (a format character)

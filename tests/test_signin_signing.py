@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -78,7 +79,26 @@ def test_tokens_verify_with_the_pomerium_preset(signing_front: RunningFront) -> 
     assert header["kid"]
 
 
-def test_the_route_host_is_the_audience(signing_front: RunningFront) -> None:
+@pytest.fixture
+def localhost_front(users_file: Path, upstream: str) -> Iterator[RunningFront]:  # noqa: F811
+    """A signing front whose sign-in cookie is localhost's: its proxy serves that name."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = start(
+        users_file,
+        portal=("127.0.0.1", port),
+        proxy=("127.0.0.1", 0),
+        upstream=upstream,
+        sign_assertions=True,
+        public_url=f"http://localhost:{port}",
+    )
+    yield running
+    running.stop()
+
+
+def test_the_route_host_is_the_audience(localhost_front: RunningFront) -> None:
+    signing_front = localhost_front
     assert signing_front.proxy_url is not None
     port = urlsplit(signing_front.proxy_url).port
     cookie = sign_in(signing_front, "alice")

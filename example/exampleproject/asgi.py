@@ -3,10 +3,10 @@
 ``remote_identity.asgi.RemoteIdentityMiddleware`` judges the request before Django runs:
 an untrusted peer's identity headers, and every underscore spelling of them
 (``Remote_User``, which Django's ASGI handler would otherwise fold onto
-``HTTP_REMOTE_USER``), are removed from the scope; an invalid identity gets a 400.
-Django's request does not carry the scope's verdict, so ``remote_identity_django``'s
-middleware applies the same gate, with the same settings (``gate_options()``), to what
-is left of the headers.
+``HTTP_REMOTE_USER``), are removed from the scope; an invalid identity gets a 400. The
+verdict goes into the scope (``remote_identity.verdict``), where Django's ASGI request
+keeps it, and ``remote_identity_django``'s middleware adopts it instead of judging the
+headers again. Both layers get the same settings (``gate_options()``).
 
 Run it with e.g. ``uvicorn --no-proxy-headers --app-dir example
 exampleproject.asgi:application``: uvicorn's default ``--proxy-headers`` rewrites the

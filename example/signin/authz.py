@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from email.message import Message
 
+from .targets import Target, TargetError, parse_host, parse_path, parse_scheme, parse_url
+
+__all__ = [
+    "Target",
+    "TargetError",
+    "auth_request_target",
+    "forward_auth_target",
+    "unauthorized_status",
+]
+
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _BAD_URL_CHARS = frozenset(' "<>\\^`{|}') | {chr(c) for c in range(0x20)} | {"\x7f"}
-
-
-class TargetError(ValueError):
-    """The auth request does not describe a usable original request (Authelia: 401)."""
 
 
 def _method(value: str | None, header: str) -> str:
@@ -22,39 +28,43 @@ def _method(value: str | None, header: str) -> str:
     return value
 
 
-def _url(url: str, header: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    host, slash, _ = rest.partition("/")
-    if not sep or scheme.lower() not in ("http", "https") or not host or not slash:
-        raise TargetError(f"{header}: expected an absolute http(s) URL, got {url!r}")
-    if _BAD_URL_CHARS.intersection(url) or "@" in host:
-        raise TargetError(f"{header}: invalid characters in {url!r}")
-    return url
+def _clean(target: Target, what: str) -> Target:
+    if _BAD_URL_CHARS.intersection(target.url):
+        raise TargetError(f"{what}: invalid characters in {target.url!r}")
+    return target
 
 
-def forward_auth_target(headers: Message) -> tuple[str, str]:
-    """(method, URL) from X-Forwarded-Method/-Proto/-Host/-Uri (Caddy, Traefik, HAProxy)."""
-    proto = headers.get("X-Forwarded-Proto", "")
-    host = headers.get("X-Forwarded-Host", "")
-    uri = headers.get("X-Forwarded-Uri", "") or "/"
+def _single(headers: Message, name: str) -> str:
+    values = headers.get_all(name) or []
+    if len(values) > 1:
+        raise TargetError(f"header {name!r} sent {len(values)} times")
+    return values[0] if values else ""
+
+
+def forward_auth_target(headers: Message) -> tuple[str, Target]:
+    """(method, target) from X-Forwarded-Method/-Proto/-Host/-Uri (Caddy, Traefik, HAProxy).
+
+    Each header is parsed on its own (`signin.targets`); an absent ``X-Forwarded-Uri``
+    means ``/``.
+    """
+    proto = _single(headers, "X-Forwarded-Proto")
+    host = _single(headers, "X-Forwarded-Host")
     if not proto or not host:
         raise TargetError("headers 'X-Forwarded-Proto' and 'X-Forwarded-Host' are required")
-    url = _url(f"{proto}://{host}{uri if uri.startswith('/') else '/' + uri}", "X-Forwarded-*")
-    return _method(headers.get("X-Forwarded-Method"), "X-Forwarded-Method"), url
+    name, port = parse_host(host, "X-Forwarded-Host")
+    path = parse_path(_single(headers, "X-Forwarded-Uri") or "/", "X-Forwarded-Uri")
+    target = _clean(
+        Target(parse_scheme(proto, "X-Forwarded-Proto"), name, port, path), "X-Forwarded-*"
+    )
+    return _method(_single(headers, "X-Forwarded-Method"), "X-Forwarded-Method"), target
 
 
-def auth_request_target(headers: Message) -> tuple[str, str]:
-    """(method, URL) from X-Original-Method and X-Original-URL (nginx auth_request)."""
-    url = _url(headers.get("X-Original-URL", ""), "X-Original-URL")
-    return _method(headers.get("X-Original-Method"), "X-Original-Method"), url
-
-
-def target_host(url: str) -> str:
-    """The host name (lowercase, no port, no brackets) of a URL that `_url` accepted."""
-    netloc = url.partition("://")[2].partition("/")[0].lower()
-    if netloc.startswith("["):
-        return netloc[1:].partition("]")[0]
-    return netloc.rpartition(":")[0] if ":" in netloc else netloc
+def auth_request_target(headers: Message) -> tuple[str, Target]:
+    """(method, target) from X-Original-Method and X-Original-URL (nginx auth_request)."""
+    target = _clean(
+        parse_url(_single(headers, "X-Original-URL"), "X-Original-URL"), "X-Original-URL"
+    )
+    return _method(_single(headers, "X-Original-Method"), "X-Original-Method"), target
 
 
 def unauthorized_status(method: str, headers: Message) -> int:

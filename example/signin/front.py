@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .rules import DEFAULT_RULES, AccessRules
 from .sessions import SessionStore
+from .targets import TargetError, parse_url
 from .urls import cookie_values, is_safe_redirect, portal_redirect
 from .users import User, UsersDatabase, verify_password
 
@@ -60,6 +61,15 @@ class Front:
         self.sessions = sessions if sessions is not None else SessionStore()
         self.identity_on_bypass = identity_on_bypass
 
+    @property
+    def cookie_host(self) -> str:
+        """The host the session cookie belongs to: the portal's, as browsers reach it.
+
+        A browser sends the cookie back to this host name only (on any port), as it sends
+        Authelia's only inside its cookie domain: the proxy serves this name alone.
+        """
+        return (urlsplit(self.public_url).hostname or "").lower()
+
     def is_safe(self, url: str) -> bool:
         """May the portal redirect a browser to ``url``?"""
         return is_safe_redirect(url, self.allowed_hosts)
@@ -104,8 +114,17 @@ class Front:
         return f"{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
 
     def authorize(self, cookie_headers: Iterable[str], method: str, url: str) -> Decision:
-        """Authelia's decision for ``method url`` from a browser with these cookies."""
-        rule = self.rules.match(urlsplit(url).path or "/")
+        """Authelia's decision for ``method url`` from a browser with these cookies.
+
+        ``url`` is parsed strictly (`signin.targets`); one that is not exactly an
+        absolute http(s) URL is forbidden, never matched against a rule.
+        """
+        try:
+            target = parse_url(url)
+        except TargetError as exc:
+            logger.warning("refused to authorize: %s", exc)
+            return Decision("forbidden")
+        rule = self.rules.match(target.path)
         signed_in = self.session_user(cookie_headers)
         user = signed_in[1] if signed_in else None
         if rule.policy == "bypass":
@@ -113,7 +132,8 @@ class Front:
         if rule.policy == "deny":
             return Decision("forbidden")
         if user is None:
-            return Decision("unauthorized", location=portal_redirect(self.public_url, url, method))
+            location = portal_redirect(self.public_url, target.url, method)
+            return Decision("unauthorized", location=location)
         if rule.groups and not set(rule.groups).intersection(user.groups):
             logger.info(
                 "access to %s forbidden to %r (needs %s)", rule.path, user.username, rule.groups

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import sys
 from collections.abc import Callable, Iterable
@@ -17,6 +18,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger("signin.http")
 
 MAX_BODY = 1024 * 1024  # request bodies the portal reads itself (sign-in forms, JSON)
+# C0 controls, DEL and C1 controls (ESC starts a terminal's escape sequences), and the
+# backslash that introduces the escapes written instead.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+
+
+def loggable(text: str) -> str:
+    r"""``text`` with control characters written as ``\xNN`` (and ``\`` as ``\\``).
+
+    Request lines and headers are the client's: written raw into a log, ``\x1b[2J``
+    clears the terminal that shows it, and a newline forges a log line.
+    """
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if m[0] != "\\" else "\\\\", text)
 
 
 class FrontServer(ThreadingHTTPServer):
@@ -118,9 +131,11 @@ class BaseHandler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The path without its query string: nothing a client sent as a secret is logged.
-        path = self.path.split("?", 1)[0]
-        logger.info("%s %s %s -> %s", self.client_address[0], self.command, path, code)
+        # A request line that did not parse leaves the command None and no path.
+        path = loggable(getattr(self, "path", "").split("?", 1)[0])
+        method = loggable(self.command or "-")
+        logger.info("%s %s %s -> %s", self.client_address[0], method, path, code)
 
     def log_message(self, format: str, *args: Any) -> None:
         # http.server's own errors (bad request lines...): cut, they may echo the request.
-        logger.warning("%s %.200s", self.client_address[0], format % args)
+        logger.warning("%s %.200s", self.client_address[0], loggable(format % args))

@@ -57,3 +57,15 @@ def signed_out_page() -> str:
 def redirect_body(location: str, status: int, reason: str) -> str:
     """Authelia's body for redirects (and its 401 with a Location): a single link."""
     return f'<a href="{escape(location)}">{status} {escape(reason)}</a>'
+
+
+def wrong_host_page(host: str, right_url: str) -> str:
+    """The proxy's answer under a host name its sign-in cookie does not reach."""
+    return _page(
+        "Open this site under its own address",
+        f"<p>This demo signs you in under one host name only; <code>{escape(host)}</code> "
+        "is not it, so the browser would never send the sign-in cookie here and every "
+        "sign-in would come back to this page.</p>\n"
+        f'<p>Continue at <a id="right-host" href="{escape(right_url)}">'
+        f"{escape(right_url)}</a>.</p>",
+    )

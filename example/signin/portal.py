@@ -27,11 +27,10 @@ from .authz import (
     TargetError,
     auth_request_target,
     forward_auth_target,
-    target_host,
     unauthorized_status,
 )
 from .front import Decision, identity_headers
-from .httpbase import BaseHandler
+from .httpbase import BaseHandler, loggable
 from .signing import HEADER, serve_jwks
 
 logger = logging.getLogger("signin.portal")
@@ -85,19 +84,19 @@ class PortalHandler(BaseHandler):
         """Answer an auth request from a reverse proxy."""
         front = self.server.front
         try:
-            method, url = (auth_request_target if nginx else forward_auth_target)(self.headers)
-            if target_host(url) not in front.allowed_hosts:
-                raise TargetError(f"target URL {url!r} is not on an allowed host")
+            method, target = (auth_request_target if nginx else forward_auth_target)(self.headers)
+            if target.host not in front.allowed_hosts:
+                raise TargetError(f"target URL {target.url!r} is not on an allowed host")
         except TargetError as exc:
-            logger.error("cannot authorize: %s", exc)
+            logger.error("cannot authorize: %s", loggable(str(exc)))
             self.reply(401, "401 Unauthorized")
             return
-        decision = front.authorize(self.cookie_headers(), method, url)
+        decision = front.authorize(self.cookie_headers(), method, target.url)
         self.send_decision(
             decision,
             401 if nginx else unauthorized_status(method, self.headers),
             method,
-            target_host(url),
+            target.host,
         )
 
     def send_decision(self, decision: Decision, status: int, method: str, host: str) -> None:

@@ -20,14 +20,13 @@ from __future__ import annotations
 import http.client
 import logging
 import time
-from urllib.parse import urlsplit
 
 from . import pages
 from .authz import unauthorized_status
 from .front import IDENTITY_HEADERS, identity_headers
-from .httpbase import BaseHandler
+from .httpbase import BaseHandler, loggable
 from .signing import HEADER, serve_jwks
-from .urls import join_host_port
+from .targets import Target, TargetError, parse_host, parse_path, parse_url
 from .users import User
 
 logger = logging.getLogger("signin.proxy")
@@ -77,18 +76,17 @@ class ProxyHandler(BaseHandler):
         if self.server.signer and serve_jwks(self, self.server.signer):
             return
         front = self.server.front
-        host = self.headers.get("Host") or join_host_port(
-            str(self.server.server_address[0]), self.server.server_address[1]
-        )
-        parts = urlsplit(self.path)
-        target = (
-            parts.path + (f"?{parts.query}" if parts.query else "") if parts.scheme else self.path
-        )
-        if not target.startswith("/"):
-            self.reply(400, "400 Bad Request\n")
+        try:
+            target = self.target()
+        except TargetError as exc:
+            logger.warning("refused: %s", loggable(str(exc)))
+            self.close_connection = True
+            self.reply(400, "400 Bad Request: the request's host or path is not valid\n")
             return
-        url = f"http://{host}{target}"
-        decision = front.authorize(self.cookie_headers(), self.command, url)
+        if target.host != front.cookie_host:
+            self.wrong_host(target)
+            return
+        decision = front.authorize(self.cookie_headers(), self.command, target.url)
         if decision.outcome == "forbidden":
             self.reply(403, "403 Forbidden")
         elif decision.outcome == "unauthorized":
@@ -97,7 +95,34 @@ class ProxyHandler(BaseHandler):
             location = [("Location", decision.location)]
             self.reply(status, body, content_type="text/html; charset=utf-8", headers=location)
         else:
-            self.forward(target, host, decision.user)
+            self.forward(target.path, target.authority, decision.user)
+
+    def target(self) -> Target:
+        """The request's host (``Host``, else this listener) and path, parsed strictly."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:
+            raise TargetError(f"{len(hosts)} Host headers")
+        if self.path.startswith("/"):
+            if hosts:
+                host, port = parse_host(hosts[0])
+            else:
+                host, port = str(self.server.server_address[0]), self.server.server_address[1]
+            return Target("http", host.lower(), port, parse_path(self.path))
+        # The absolute form (a client that takes this for a forward proxy): its host wins.
+        absolute = parse_url(self.path, "request target")
+        return Target("http", absolute.host, absolute.port, absolute.path)
+
+    def wrong_host(self, target: Target) -> None:
+        """421 and a page that links to the same page on the host the cookie belongs to.
+
+        The sign-in cookie is the portal host's (``Front.cookie_host``, as Authelia's is
+        its cookie domain's): under another name for the same address (``localhost`` for
+        ``127.0.0.1``) the browser never sends it, and signing in would loop back here.
+        """
+        path = target.path if self.command in ("GET", "HEAD") else "/"
+        right = Target("http", self.server.front.cookie_host, target.port, path)
+        page = pages.wrong_host_page(target.authority, right.url)
+        self.reply(421, page, content_type="text/html; charset=utf-8")
 
     def forward(self, target: str, host: str, user: User | None) -> None:
         """Send the request upstream and relay the response."""
@@ -200,5 +225,5 @@ class ProxyHandler(BaseHandler):
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
         except OSError as exc:  # upstream died mid-body or the client went away
-            logger.warning("relay of %s cut short: %s", self.path.split("?", 1)[0], exc)
+            logger.warning("relay of %s cut short: %s", loggable(self.path.split("?", 1)[0]), exc)
             self.close_connection = True

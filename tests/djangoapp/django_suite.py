@@ -1,7 +1,8 @@
 """Django's own remote-user tests, fetched for the installed Django version.
 
 ``tests/auth_tests/test_remote_user.py`` is extracted from Django's source distribution
-(downloaded with pip into ``.pytest_cache/django-suite/<version>``, never committed) and
+(downloaded with pip into ``.pytest_cache/django-suite/<version>``, never committed;
+``REMOTE_IDENTITY_DJANGO_SUITE_CACHE`` names another directory) and
 imported as ``auth_tests.test_remote_user``, next to a minimal ``auth_tests.urls`` with
 the one view it uses. The backends below are the suite's test backends rebuilt on
 ``RemoteIdentityBackend``; ``test_django_remote_user_suite.py`` runs the suite's test
@@ -11,6 +12,7 @@ classes with them and the adapter's middleware.
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 import tarfile
@@ -25,7 +27,11 @@ from django.contrib.auth.backends import AllowAllUsersRemoteUserBackend
 from remote_identity_django.backends import RemoteIdentityBackend
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = ROOT / ".pytest_cache" / "django-suite" / django.__version__
+#: Where the extracted suite is kept; ``REMOTE_IDENTITY_DJANGO_SUITE_CACHE`` moves it.
+CACHE_ROOT = Path(
+    os.environ.get("REMOTE_IDENTITY_DJANGO_SUITE_CACHE") or ROOT / ".pytest_cache" / "django-suite"
+)
+CACHE = CACHE_ROOT / django.__version__
 MEMBER = "tests/auth_tests/test_remote_user.py"
 
 URLS = '''"""The one view of Django's auth_tests.urls that test_remote_user uses."""
@@ -59,7 +65,8 @@ def _fetch() -> None:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         archives = list(Path(tmp).glob("*.tar.gz"))
         if result.returncode or not archives:
-            raise SuiteUnavailable(f"pip download of Django's sdist failed: {result.stderr[-500:]}")
+            why = (result.stderr.strip().splitlines() or ["no archive"])[-1][-300:]
+            raise SuiteUnavailable(f"pip download of Django's sdist failed ({why})")
         with tarfile.open(archives[0]) as archive:
             name = next((n for n in archive.getnames() if n.endswith(MEMBER)), None)
             source = archive.extractfile(name) if name else None
@@ -78,9 +85,6 @@ def load() -> ModuleType:
     if str(CACHE) not in sys.path:
         sys.path.insert(0, str(CACHE))
     return importlib.import_module("auth_tests.test_remote_user")
-
-
-suite = load()
 
 
 class NoCreateBackend(RemoteIdentityBackend):

@@ -1,11 +1,12 @@
 """Scale-out: two instances of the example site behind one nginx, sessions in PostgreSQL.
 
 One instance runs under gunicorn (WSGI: the core middleware judges the request), the
-other under uvicorn (ASGI: the Django middleware applies the core itself). nginx is the
-recipe with a second ``server`` line in its ``upstream`` block, which is all a
-deployment adds to scale out; it sends requests to the two instances in turn. Each
-request carries a probe number in its query string, and the instances' access logs say
-which one served it, so the test checks (rather than assumes) the instance of each step.
+other under uvicorn (ASGI: the core's ASGI middleware judges it, and the Django middleware
+adopts its verdict). nginx is the recipe with a second ``server`` line in its
+``upstream`` block, which is all a deployment adds to scale out; it sends requests to the
+two instances in turn. Each request carries a probe number in its query string, and the
+instances' access logs say which one served it, so the test checks (rather than assumes)
+the instance of each step.
 """
 
 from __future__ import annotations
