@@ -63,6 +63,19 @@ def check_length(text: str, header: str, limit: int) -> None:
         raise IdentityError("too_long", header, f"at most {limit} characters, got {len(text)}")
 
 
+# NFC composes at most three code points into one (a Hangul syllable, a letter with two
+# marks): a value more than this many times the limit cannot fit once composed, and is
+# refused before any per-character work.
+_COMPOSITION_BOUND = 4
+
+
+def _check_bound(text: str, header: str, limit: int) -> None:
+    """Refuse a value far too long before the character rules run; the limit itself
+    applies to the value as it is stored (composed), checked afterwards."""
+    if len(text) > _COMPOSITION_BOUND * limit:
+        raise IdentityError("too_long", header, f"at most {limit} characters, got {len(text)}")
+
+
 def _check_edges(text: str, header: str) -> None:
     """Refuse an identifier that starts or ends with a space or a tab (a claim's)."""
     if text[0] in HTTP_WHITESPACE or text[-1] in HTTP_WHITESPACE:
@@ -104,8 +117,9 @@ def clean_email(text: str, header: str, policy: ParsingPolicy) -> str:
     one ``@`` and a domain that IDNA-encodes to valid host name labels.
     """
     _check_edges(text, header)
-    check_length(text, header, policy.max_email_length)
+    _check_bound(text, header, policy.max_email_length)
     text = check_identifier(text, header, allow_compatibility=policy.allow_compatibility_characters)
+    check_length(text, header, policy.max_email_length)
     local, at, domain = text.rpartition("@")
     expected = "local@domain with one '@' and a valid domain"
     if not at or not local or any(char in _EMAIL_LOCAL_FORBIDDEN for char in local):
@@ -147,7 +161,7 @@ def clean_groups(parts: Iterable[str], header: str, policy: ParsingPolicy) -> tu
     for part in parts:
         if not part:
             continue
-        check_length(part, header, policy.max_group_length)
+        _check_bound(part, header, policy.max_group_length)
         _check_edges(part, header)
         group = check_identifier(
             part, header, allow_compatibility=policy.allow_compatibility_characters

@@ -267,3 +267,19 @@ def test_headers_and_claims_follow_the_same_rules(
         assert [e.reason for e in from_headers.dropped] == [e.reason for e in from_claims.dropped]
     else:
         assert from_headers == from_claims
+
+
+def test_limits_apply_to_the_stored_value() -> None:
+    """A decomposed value that NFC composes to the limit fits; one beyond it does not."""
+    policy = ParsingPolicy(max_email_length=3, max_group_length=1)
+    assert clean_email("a\u0301@0", "X", policy) == "\u00e1@0"  # 4 code points, 3 stored
+    assert clean_groups(["a\u0301"], "X", policy) == ("\u00e1",)
+    assert reason(clean_email, "ab\u0301@0", "X", policy) == "too_long"
+    assert reason(clean_groups, ["ab"], "X", policy) == "too_long"
+
+
+def test_a_value_far_beyond_the_limit_is_refused_before_the_character_rules() -> None:
+    policy = ParsingPolicy(max_email_length=10, max_group_length=10)
+    far = "\u200b" * 41  # would be a control_character, but it is refused for its length
+    assert reason(clean_email, far + "@x", "X", policy) == "too_long"
+    assert reason(clean_groups, [far], "X", policy) == "too_long"
