@@ -92,7 +92,7 @@ class RemoteIdentityBackend(RemoteUserBackend):
         address as the core normalized it (its domain lower-cased), ``None`` when the
         identity has none. Its local part keeps its case (RFC 5321 lets ``Alice@`` and
         ``alice@`` be two mailboxes) unless ``REMOTE_IDENTITY_USERNAME_CASE = "lower"``,
-        whose rule (:meth:`~remote_identity.ParsingPolicy.apply_username_case`) then
+        whose rule (:meth:`~remote_identity.policy.ParsingPolicy.apply_username_case`) then
         applies to the whole address as it does to usernames.
         """
         if conf.IDENTIFY_BY == "email":

@@ -386,7 +386,8 @@ def test_local_parts_that_differ_in_case_are_two_accounts_unless_lowered(
     settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
     settings.REMOTE_IDENTITY_USERNAME_CASE = case
     first, second = sign_in_by_email("Alice@example.com"), sign_in_by_email("alice@example.com")
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert len({first.pk, second.pk}) == users
     assert User.objects.count() == users
 
@@ -396,7 +397,8 @@ def test_the_domains_case_never_matters(settings, case) -> None:
     settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
     settings.REMOTE_IDENTITY_USERNAME_CASE = case
     users = [sign_in_by_email(f"alice@{domain}") for domain in ("example.com", "EXAMPLE.Com")]
-    assert users[0] is not None and users[1] is not None
+    assert users[0] is not None
+    assert users[1] is not None
     assert users[0].pk == users[1].pk
     assert users[0].get_username() == "alice@example.com"
 

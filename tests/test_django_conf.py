@@ -263,9 +263,7 @@ def _user_by_email(raw: str) -> tuple[str, str, int] | None:
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(pair=address_pairs())
-def test_two_accepted_addresses_that_differ_are_two_users(
-    case: str, pair: tuple[str, str]
-) -> None:
+def test_two_accepted_addresses_that_differ_are_two_users(case: str, pair: tuple[str, str]) -> None:
     with override_settings(
         REMOTE_IDENTITY_IDENTIFY_BY="email",
         REMOTE_IDENTITY_USERNAME_CASE=case,
