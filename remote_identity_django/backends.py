@@ -334,8 +334,8 @@ class RemoteIdentityBackend(RemoteUserBackend):
 
 def _username_limit() -> int | None:
     """The ``max_length`` of the user model's username field (``None``: no limit)."""
-    model = get_user_model()
-    limit: int | None = model._meta.get_field(model.USERNAME_FIELD).max_length
+    model: Any = get_user_model()
+    limit: int | None = getattr(model._meta.get_field(model.USERNAME_FIELD), "max_length", None)
     return limit
 
 

@@ -435,6 +435,17 @@ def test_lower_casing_that_lengthens_an_address_past_the_limit_is_refused(settin
     assert sign_in_by_email(email) is not None
 
 
+def test_a_username_field_without_max_length_has_no_limit(monkeypatch) -> None:
+    from django.db.models import TextField
+
+    real = User._meta.get_field
+    field = TextField(name="username")
+    monkeypatch.setattr(
+        User._meta, "get_field", lambda name: field if name == "username" else real(name)
+    )
+    assert RemoteIdentityBackend().username_fits("c" * 1000)
+
+
 def test_a_remote_user_longer_than_the_username_field_is_refused(caplog) -> None:
     # The gate refuses a longer Remote-User with Django's default limit; a backend
     # called directly (or a core policy with a higher limit) meets the same rule here.
