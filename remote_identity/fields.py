@@ -91,11 +91,7 @@ def clean_username(text: str, header: str, policy: ParsingPolicy) -> str:
     text = check_identifier(text, header, allow_compatibility=policy.allow_compatibility_characters)
     if "," in text:
         raise IdentityError("multiple_values", header, "a single username without commas")
-    if policy.username_case == "lower":
-        # Lower-casing can leave a sequence NFC composes ("W" + U+030A becomes "w" +
-        # U+030A, which is "ẘ"), and lengthen a name ("İ" becomes "i̇"): both are handled
-        # on the final value.
-        text = unicodedata.normalize("NFC", text.lower())
+    text = policy.apply_username_case(text)
     check_length(text, header, policy.max_username_length)
     return text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,7 +22,8 @@ class ParsingPolicy:
         max_group_length: longest accepted group name (Django's ``Group.name``, 150).
         max_groups: most groups accepted in one header.
         username_case: ``"preserve"`` keeps the proxy's spelling; ``"lower"`` lower-cases,
-            for proxies whose user names are case-insensitive.
+            for proxies whose user names are case-insensitive
+            (:meth:`apply_username_case`).
         allow_compatibility_characters: accept usernames, group names and e-mail
             addresses that NFKC normalization would change (``"ᴬdmin"``, full-width
             letters). Off: such a name could pass for another in a case- or
@@ -72,6 +74,20 @@ class ParsingPolicy:
                 option="allow_compatibility_characters",
                 reason="not_a_bool",
             )
+
+    def apply_username_case(self, name: str) -> str:
+        """``name``, an accepted username, in the case ``username_case`` asks for.
+
+        ``"preserve"``: unchanged. ``"lower"``: ``str.lower()`` (not ``casefold()``:
+        ``"ß"`` stays ``"ß"``), then NFC, since lower-casing can leave a sequence NFC
+        composes (``"W"`` + U+030A becomes ``"w"`` + U+030A, which is ``"ẘ"``). The one
+        definition of the rule: the parser applies it to usernames, the Django adapter to
+        the e-mail address it uses as a username. Lower-casing can lengthen a name
+        (``"İ"`` becomes ``"i̇"``): limits apply to the result.
+        """
+        if self.username_case == "lower":
+            return unicodedata.normalize("NFC", name.lower())
+        return name
 
 
 #: The policy used when none is given (every default of ``ParsingPolicy``).

@@ -60,7 +60,7 @@ class TrustedProxies:
     :attr:`container_networks` so that a check can warn that every container on them is
     trusted.
 
-    >>> proxies = TrustedProxies(["127.0.0.1", "10.1.0.0/16", "::1"])
+    >>> proxies = TrustedProxies(["127.0.0.2", "10.1.0.0/16", "::1"])
     >>> proxies.is_trusted("10.1.2.3"), proxies.is_trusted("::ffff:10.1.2.3")
     (True, True)
     >>> proxies.is_trusted("10.2.0.1")

@@ -58,7 +58,7 @@ Usage::
 
     application = RemoteIdentityMiddleware(
         application,
-        trusted_proxies=["127.0.0.1", "10.0.5.0/24"],  # the proxy's own addresses
+        trusted_proxies=["127.0.0.2"],  # the proxy's own address (127.0.0.1: any local process)
         scheme="authelia",
     )
 

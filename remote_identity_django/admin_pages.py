@@ -57,6 +57,7 @@ REASONS = {
         "does not let the proxy sign in to it."
     ),
     "no_email": "The proxy sent no e-mail address, which this site needs to know who you are.",
+    "username_too_long": "Your name at the proxy is longer than the names of accounts here.",
     "not_allowed": "Your account may not use this administration.",
 }
 
@@ -135,8 +136,11 @@ def refusal_reason(request: HttpRequest) -> str:
     username = backend.username_for(identity)
     if username is None:
         return "no_email"
+    username = backend.clean_username(username)
+    if not backend.username_fits(username):
+        return "username_too_long"
     model = get_user_model()
-    lookup = {str(model.USERNAME_FIELD): backend.clean_username(username)}
+    lookup = {str(model.USERNAME_FIELD): username}
     found: Any = model._default_manager.filter(**lookup).first()
     if found is None:
         return "no_account"

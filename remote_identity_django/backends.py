@@ -33,7 +33,7 @@ from remote_identity import Identity
 
 from . import sync as syncing
 from .audit import AuditEvent, log_events, request_peer
-from .conf import conf
+from .conf import conf, get_gate
 from .fingerprint import sync_fingerprint
 from .rules import rules
 from .signals import identity_synced
@@ -88,12 +88,26 @@ class RemoteIdentityBackend(RemoteUserBackend):
     def username_for(self, identity: Identity) -> str | None:
         """The username the identity signs in as, before :meth:`clean_username`.
 
-        ``identity.username``; with ``REMOTE_IDENTITY_IDENTIFY_BY = "email"`` the whole
-        e-mail address, lower-cased (``None`` when the identity has none).
+        ``identity.username``; with ``REMOTE_IDENTITY_IDENTIFY_BY = "email"`` the e-mail
+        address as the core normalized it (its domain lower-cased), ``None`` when the
+        identity has none. Its local part keeps its case (RFC 5321 lets ``Alice@`` and
+        ``alice@`` be two mailboxes) unless ``REMOTE_IDENTITY_USERNAME_CASE = "lower"``,
+        whose rule (:meth:`~remote_identity.policy.ParsingPolicy.apply_username_case`) then
+        applies to the whole address as it does to usernames.
         """
         if conf.IDENTIFY_BY == "email":
-            return identity.email.lower() if identity.email else None
+            return get_gate().policy.apply_username_case(identity.email) if identity.email else None
         return identity.username
+
+    def username_fits(self, username: str) -> bool:
+        """Whether ``username`` fits the user model's username field (its ``max_length``;
+        no limit when the field has none).
+
+        A longer one signs nobody in (reason ``username_too_long``): some databases
+        would cut it, and a cut name can be another user's.
+        """
+        limit = _username_limit()
+        return limit is None or len(username) <= limit
 
     def authenticate(  # type: ignore[override]
         self,
@@ -112,10 +126,11 @@ class RemoteIdentityBackend(RemoteUserBackend):
                 extra={"reason": "username_mismatch"},
             )
             return None
+        username = self.clean_username(remote_user)
+        if not self._fits(username):
+            return None
         try:
-            user, created = self._find_or_create(
-                self.clean_username(remote_user), identity, request
-            )
+            user, created = self._find_or_create(username, identity, request)
             if not self._admits(user, created):
                 return None
             if (
@@ -145,11 +160,27 @@ class RemoteIdentityBackend(RemoteUserBackend):
         if identity is not None or not remote_user or not conf.ENABLED or not _ASYNC_HOOKS:
             return await sync_to_async(self.authenticate)(request, remote_user, identity)
         username = self.clean_username(remote_user)
+        if not self._fits(username):
+            return None
         user, created = await sync_to_async(self._find_or_create)(username, None, request)
         if not self._admits(user, created):
             return None
         user = await self.aconfigure_user(request, user, created=created)
         return user if self.user_can_authenticate(user) else None
+
+    def _fits(self, username: str) -> bool:
+        """``False`` (and a log record) for a username the user model cannot hold."""
+        if self.username_fits(username):
+            return True
+        logger.warning(
+            "login of %r refused: %d characters, and the user model's username field "
+            "holds at most %d",
+            username,
+            len(username),
+            _username_limit(),
+            extra={"reason": "username_too_long"},
+        )
+        return False
 
     def _admits(self, user: Any, created: bool) -> bool:
         """``False`` (and a log record) for a local account the proxy must keep out of."""
@@ -299,6 +330,13 @@ class RemoteIdentityBackend(RemoteUserBackend):
                 peer=peer,
             )
         return changed
+
+
+def _username_limit() -> int | None:
+    """The ``max_length`` of the user model's username field (``None``: no limit)."""
+    model: Any = get_user_model()
+    limit: int | None = getattr(model._meta.get_field(model.USERNAME_FIELD), "max_length", None)
+    return limit
 
 
 def has_usable_password(user: Any) -> bool:

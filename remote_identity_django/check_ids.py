@@ -14,6 +14,13 @@ __all__ = ["CHECKS", "message"]
 
 _P = "REMOTE_IDENTITY_"
 _KEEP = "Fix the value, or remove the setting to use its default."
+# E004 and W001: the address convention of the quickstart and the recipes.
+_ADD_PROXY = (
+    "List the address the proxy connects from, as this server sees it: for a proxy on "
+    'this host, an address of its own such as ["127.0.0.2"] (nginx proxy_bind, HAProxy '
+    'source), not "127.0.0.1", which trusts every local process. Or verify the proxy\'s '
+    f"signed assertion ({_P}ASSERTION). See the quickstart in the documentation."
+)
 
 #: id -> (message, hint); ``{...}`` fields are filled in by :func:`message`.
 CHECKS: dict[str, tuple[str, str]] = {
@@ -33,8 +40,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "E004": (
         f"{_P}TRUSTED_PROXIES is empty while DEBUG is False and {_P}ASSERTION is not set: "
         "nobody can sign in.",
-        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host, or verify '
-        f"the proxy's signed assertion ({_P}ASSERTION).",
+        _ADD_PROXY,
     ),
     "E005": (f"{_P}SCHEME is not usable: {{error}}", "Use a preset name or a HeaderScheme."),
     "E006": (
@@ -197,8 +203,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "W001": (
         f"{_P}TRUSTED_PROXIES is empty and {_P}ASSERTION is not set: nobody can sign in "
         "from the proxy's identity.",
-        'Add the proxy\'s address, e.g. ["127.0.0.1"] when it runs on this host, or verify '
-        f"the proxy's signed assertion ({_P}ASSERTION).",
+        _ADD_PROXY,
     ),
     "W002": (
         "CsrfViewMiddleware comes after the remote identity middleware: the CSRF token "

@@ -145,7 +145,8 @@ class Settings:
 
     @property
     def IDENTIFY_BY(self) -> Literal["username", "email"]:
-        """``"email"``: the Django username is the identity's e-mail address, lower-cased."""
+        """``"email"``: the Django username is the identity's e-mail address (lower-cased
+        only under ``USERNAME_CASE = "lower"``)."""
         value: Literal["username", "email"] = self._get("IDENTIFY_BY", "username")
         return value
 

@@ -120,6 +120,13 @@ def test_a_non_staff_post_to_the_admin_logout_is_no_logout(settings) -> None:
             "no e-mail address",
             id="no-email",
         ),
+        pytest.param(
+            "",
+            {"REMOTE_IDENTITY_IDENTIFY_BY": "email"},
+            authelia(email="a" * 139 + "@example.com", groups="staff"),
+            "longer than the names of accounts here",
+            id="username-too-long",
+        ),
     ],
 )
 def test_a_user_the_admin_refuses_is_told_why(settings, setup, overrides, headers, reason):

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 
 from remote_identity import HeaderScheme, Identity
 from remote_identity_django.backends import RemoteIdentityBackend
+from remote_identity_django.conf import get_gate
 from tests.djangoapp.support import receiver
 
 pytestmark = pytest.mark.django_db
@@ -326,22 +327,138 @@ def test_groups_the_proxy_does_not_own_are_left_alone_with_mirroring_off(setting
     assert groups_of(user) == {"local"}
 
 
+def by_email(email: str | None, user: str = "accounts-7") -> tuple[Identity, str | None]:
+    """The gate's identity for ``Remote-User: user`` and ``Remote-Email: email``, and the
+    username it signs in as with ``REMOTE_IDENTITY_IDENTIFY_BY = "email"``."""
+    environ = {"REQUEST_METHOD": "GET", "REMOTE_ADDR": "127.0.0.1", "HTTP_REMOTE_USER": user}
+    if email is not None:
+        environ["HTTP_REMOTE_EMAIL"] = email.encode().decode("latin-1")
+    identity = get_gate().process(environ).identity
+    assert identity is not None
+    return identity, RemoteIdentityBackend().username_for(identity)
+
+
+def sign_in_by_email(email: str) -> User | None:
+    identity, username = by_email(email)
+    return RemoteIdentityBackend().authenticate(None, username, identity)  # type: ignore[return-value]
+
+
 @pytest.mark.parametrize(
-    ("email", "username"),
+    ("email", "case", "username"),
     [
-        pytest.param("Alice.Liddell@Example.COM", "alice.liddell@example.com", id="lower-cased"),
-        pytest.param(None, None, id="no-address"),
+        pytest.param(
+            "Alice.Liddell@Example.COM", "preserve", "Alice.Liddell@example.com", id="domain"
+        ),
+        pytest.param("Alice.Liddell@Example.COM", "lower", "alice.liddell@example.com", id="lower"),
+        pytest.param("Jörg@Bücher.example", "preserve", "Jörg@bücher.example", id="non-ascii"),
+        pytest.param("Jörg@Bücher.example", "lower", "jörg@bücher.example", id="non-ascii-lower"),
+        # USERNAME_CASE's one rule, str.lower() then NFC: not casefold() ("ß" is not "ss").
+        pytest.param("STRAẞE@example.com", "lower", "straße@example.com", id="lower-not-casefold"),
+        pytest.param("W\u030a@example.com", "lower", "\u1e98@example.com", id="lower-then-nfc"),
+        pytest.param(None, "preserve", None, id="no-address"),
     ],
 )
-def test_identify_by_email(settings, email, username) -> None:
+def test_identify_by_email(settings, email, case, username) -> None:
     settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
-    identity = Identity("accounts-7", None, email, ())
+    settings.REMOTE_IDENTITY_USERNAME_CASE = case
+    identity, signs_in_as = by_email(email)
+    assert signs_in_as == username
     backend = RemoteIdentityBackend()
-    assert backend.username_for(identity) == username
-    user = backend.authenticate(None, username, identity)
+    user = backend.authenticate(None, signs_in_as, identity)
     assert (user.get_username() if user else None) == username
     # The identity's own username is not an account name then.
     assert backend.authenticate(None, "accounts-7", identity) is None
+    # The address stored in the user's e-mail field keeps its local part's case.
+    if user is not None:
+        assert user.email == identity.email
+
+
+@pytest.mark.parametrize(
+    ("case", "users"),
+    [
+        pytest.param("preserve", 2, id="preserve-two-mailboxes"),
+        pytest.param("lower", 1, id="lower-one-account"),
+    ],
+)
+def test_local_parts_that_differ_in_case_are_two_accounts_unless_lowered(
+    settings, case, users
+) -> None:
+    settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
+    settings.REMOTE_IDENTITY_USERNAME_CASE = case
+    first, second = sign_in_by_email("Alice@example.com"), sign_in_by_email("alice@example.com")
+    assert first is not None
+    assert second is not None
+    assert len({first.pk, second.pk}) == users
+    assert User.objects.count() == users
+
+
+@pytest.mark.parametrize("case", ["preserve", "lower"])
+def test_the_domains_case_never_matters(settings, case) -> None:
+    settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
+    settings.REMOTE_IDENTITY_USERNAME_CASE = case
+    users = [sign_in_by_email(f"alice@{domain}") for domain in ("example.com", "EXAMPLE.Com")]
+    assert users[0] is not None
+    assert users[1] is not None
+    assert users[0].pk == users[1].pk
+    assert users[0].get_username() == "alice@example.com"
+
+
+def too_long(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.reason == "username_too_long"]
+
+
+@pytest.mark.parametrize("case", ["preserve", "lower"])
+def test_an_address_longer_than_the_username_field_is_refused(settings, caplog, case) -> None:
+    settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
+    settings.REMOTE_IDENTITY_USERNAME_CASE = case
+    fits = "a" * (150 - len("@example.com")) + "@example.com"  # User.username: 150
+    assert sign_in_by_email(fits) is not None
+    # A valid address (up to 254 characters) that the username field cannot hold: never
+    # cut (a cut name can be another user's), never a database error.
+    longer = "A" + fits
+    with caplog.at_level(logging.WARNING, logger="remote_identity.django"):
+        assert sign_in_by_email(longer) is None
+    assert User.objects.get().username == fits
+    expected = longer.lower() if case == "lower" else longer
+    assert too_long(caplog) == [
+        f"login of {expected!r} refused: 151 characters, and the user model's username "
+        "field holds at most 150"
+    ]
+
+
+def test_lower_casing_that_lengthens_an_address_past_the_limit_is_refused(settings) -> None:
+    settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
+    settings.REMOTE_IDENTITY_USERNAME_CASE = "lower"
+    email = "İ" * 70 + "@example.com"  # 82 characters; lower-cased, "İ" is two: 152
+    assert sign_in_by_email(email) is None
+    settings.REMOTE_IDENTITY_USERNAME_CASE = "preserve"
+    assert sign_in_by_email(email) is not None
+
+
+def test_a_username_field_without_max_length_has_no_limit(monkeypatch) -> None:
+    from django.db.models import TextField
+
+    real = User._meta.get_field
+    field = TextField(name="username")
+    monkeypatch.setattr(
+        User._meta, "get_field", lambda name: field if name == "username" else real(name)
+    )
+    assert RemoteIdentityBackend().username_fits("c" * 1000)
+
+
+def test_a_remote_user_longer_than_the_username_field_is_refused(caplog) -> None:
+    # The gate refuses a longer Remote-User with Django's default limit; a backend
+    # called directly (or a core policy with a higher limit) meets the same rule here.
+    backend = RemoteIdentityBackend()
+    name = "b" * 151
+    with caplog.at_level(logging.WARNING, logger="remote_identity.django"):
+        assert backend.authenticate(None, name) is None
+        assert backend.authenticate(None, name, Identity(name)) is None
+        assert async_to_sync(backend.aauthenticate)(None, name) is None
+    assert len(too_long(caplog)) == 3
+    assert not User.objects.exists()
+    assert backend.username_fits("b" * 150)
+    assert not backend.username_fits(name)
 
 
 @pytest.mark.parametrize(

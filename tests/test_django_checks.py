@@ -382,6 +382,23 @@ def test_messages_name_the_setting_and_have_a_hint() -> None:
     assert message("W003", value=f"{P}X", hint="Remove it.").level == checks.WARNING
 
 
+@pytest.mark.parametrize("debug", [pytest.param(False, id="E004"), pytest.param(True, id="W001")])
+def test_an_empty_proxy_list_points_to_the_proxys_own_address(settings, debug) -> None:
+    settings.DEBUG = debug
+    settings.REMOTE_IDENTITY_TRUSTED_PROXIES = []
+    (found,) = [
+        m for m in checks.run_checks() if m.id in ("remote_identity.E004", "remote_identity.W001")
+    ]
+    assert found.id == f"remote_identity.{'W001' if debug else 'E004'}"
+    # The documented convention: the proxy connects from an address of its own; trusting
+    # 127.0.0.1 trusts every local process.
+    assert '["127.0.0.2"]' in found.hint
+    assert '"127.0.0.1", which trusts every local process' in found.hint
+    assert '["127.0.0.1"]' not in found.hint
+    assert f"{P}ASSERTION" in found.hint
+    assert "quickstart" in found.hint
+
+
 def test_manage_py_check_fails_on_an_error(settings) -> None:
     settings.REMOTE_IDENTITY_TRUSTED_PROXIES = ["0.0.0.0/0"]
     with pytest.raises(SystemCheckError, match=r"remote_identity\.E003"):

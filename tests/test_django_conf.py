@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from remote_identity import PRESETS, ConfigurationError
 from remote_identity.options import OPTIONS, POLICY_OPTIONS
+from remote_identity_django.backends import RemoteIdentityBackend
 from remote_identity_django.conf import (
     DEFAULT_USER_ATTR_MAP,
     GATE_SETTINGS,
@@ -213,3 +214,76 @@ def test_examples_of_one_name_one_account(first: str, second: str, same: bool | 
         return
     assert other is not None
     assert (one[1] == other[1]) is same
+
+
+# With IDENTIFY_BY = "email" the address is the account name: the same property.
+
+DOMAINS = ["example.com", "EXAMPLE.com", "Example.COM", "bücher.example", "BÜCHER.example"]
+
+
+@st.composite
+def address_pairs(draw: Any) -> tuple[str, str]:
+    local = st.text(alphabet=st.sampled_from(CLEAN.replace("@", "")), min_size=1, max_size=8)
+    base = draw(local)
+    other = draw(
+        st.one_of(
+            st.sampled_from(_variants(base)),
+            st.sampled_from(_variants(base)),
+            local,
+            st.text(alphabet=st.sampled_from(ALPHABET.replace("@", "")), min_size=1, max_size=8),
+        )
+    )
+    domains = st.sampled_from(DOMAINS)
+    return f"{base}@{draw(domains)}", f"{other}@{draw(domains)}"
+
+
+def _user_by_email(raw: str) -> tuple[str, str, int] | None:
+    """The accepted address in ``Remote-Email: raw``, the username it signs in as and its
+    user's pk, or ``None`` (refused, or dropped as not an address)."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REMOTE_USER": "same-for-all",
+        "HTTP_REMOTE_EMAIL": raw.encode("utf-8").decode("latin-1"),
+    }
+    verdict = get_gate().process(environ)
+    if verdict.identity is None or verdict.identity.email is None:
+        return None
+    backend = RemoteIdentityBackend()
+    username = backend.username_for(verdict.identity)
+    assert username is not None
+    user = backend.authenticate(RequestFactory().get("/"), username, verdict.identity)
+    assert isinstance(user, User)
+    return verdict.identity.email, username, user.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", ["preserve", "lower"])
+@hypothesis_settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pair=address_pairs())
+def test_two_accepted_addresses_that_differ_are_two_users(case: str, pair: tuple[str, str]) -> None:
+    with override_settings(
+        REMOTE_IDENTITY_IDENTIFY_BY="email",
+        REMOTE_IDENTITY_USERNAME_CASE=case,
+        REMOTE_IDENTITY_MIRROR_GROUPS=False,
+    ):
+        first, second = _user_by_email(pair[0]), _user_by_email(pair[1])
+    event(f"both accepted: {first is not None and second is not None}")
+    if first is None or second is None:
+        return
+    event(f"same name: {first[1] == second[1]}")
+    (email1, name1, pk1), (email2, name2, pk2) = first, second
+    assert (name1 == name2) == (pk1 == pk2)
+    assert User.objects.get(pk=pk1).username == name1
+    if case == "lower":  # USERNAME_CASE's rule, on the whole address
+        assert name1 == unicodedata.normalize("NFC", email1.lower())
+    else:  # the address as the core normalized it: two addresses, two users
+        assert name1 == email1
+        assert (email1 == email2) == (pk1 == pk2)
+    # The domain's case never matters; the local part's only under "lower".
+    local1, _, domain1 = pair[0].rpartition("@")
+    local2, _, domain2 = pair[1].rpartition("@")
+    if local1 == local2 and domain1.lower() == domain2.lower():
+        assert pk1 == pk2

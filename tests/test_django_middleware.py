@@ -331,6 +331,8 @@ REMOTE = "remote_identity_django.backends.RemoteIdentityBackend"
 ALICE, BOB, CAROL = authelia(), authelia("bob"), authelia("carol")
 NOBODY, INVALID = {}, {"Remote-User": "a,b"}
 ALICE_NEW, ALICE_NO_MAIL = authelia(email="new@example.com"), authelia(email=None)
+# A valid address (254 at most) longer than User.username (150): refused, never cut.
+ALICE_LONG_MAIL = authelia(email="a" * 139 + "@example.com")
 FLAGS = {"REMOTE_IDENTITY_USER_FLAGS_BY_GROUP": {"is_staff": ["editors"]}}
 REFUSE_LOCAL = {"REMOTE_IDENTITY_LOCAL_USERS": "refuse"}
 BY_EMAIL = {"REMOTE_IDENTITY_IDENTIFY_BY": "email"}
@@ -378,6 +380,7 @@ DECISIONS = [
     ("alice", UNTRUSTED, BOB, W, OURS, "LOGOUT", 200, "-", None, "untrusted-peer"),
     ("none", BY_EMAIL, ALICE, W, OURS, "LOGIN", 200, "alice@example.com", REMOTE, "by-email"),
     ("none", BY_EMAIL, ALICE_NO_MAIL, W, OURS, "NONE", 200, "-", None, "by-email-no-address"),
+    ("alice", BY_EMAIL, ALICE_LONG_MAIL, W, OURS, "LOGIN", 200, "-", None, "by-email-too-long"),
     ("alice", OFF, ALICE, W, OURS, "LOGOUT", 200, "-", None, "disabled"),
 ]  # fmt: skip
 

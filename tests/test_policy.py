@@ -88,3 +88,17 @@ def test_policy_validation(kwargs: dict[str, Any], message: str, option: str, re
     with pytest.raises(ConfigurationError, match=message) as info:
         ParsingPolicy(**kwargs)
     assert (info.value.option, info.value.reason) == (option, reason)
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "expected"),
+    [
+        pytest.param("preserve", "Alice@example.com", "Alice@example.com", id="preserve"),
+        pytest.param("lower", "Alice@example.com", "alice@example.com", id="lower"),
+        pytest.param("lower", "STRAẞE", "straße", id="str-lower-not-casefold"),
+        pytest.param("lower", "W\u030a", "\u1e98", id="nfc-after-lowering"),
+        pytest.param("lower", "İ", "i\u0307", id="lengthens"),
+    ],
+)
+def test_apply_username_case(case: Any, name: str, expected: str) -> None:
+    assert ParsingPolicy(username_case=case).apply_username_case(name) == expected
