@@ -49,21 +49,33 @@ class _Collector(logging.Handler):
 
 @contextmanager
 def quiet_library_log() -> Iterator[list[logging.LogRecord]]:
-    """Collect the records of the ``remote_identity`` loggers instead of showing them.
+    """Collect the records of the ``remote_identity`` loggers instead of emitting them.
 
-    The report says everything the security log would; standard error stays quiet while
-    a request is judged, and the process's logging is left as it was afterwards.
+    The report says everything the security log would, and a request replayed by hand
+    must not reach a site's security log: while judging, the handlers of
+    ``remote_identity`` and of every logger under it (a site's ``LOGGING`` may have put
+    some there) are set aside, and the records go to the returned list only. The
+    process's logging is as it was afterwards.
     """
+    children = [
+        log
+        for name, log in logging.Logger.manager.loggerDict.items()
+        if name.startswith("remote_identity.") and isinstance(log, logging.Logger)
+    ]
     library_log = logging.getLogger("remote_identity")
-    propagate = library_log.propagate
+    saved = [(log, log.handlers[:], log.propagate) for log in [library_log, *children]]
     collector = _Collector()
-    library_log.addHandler(collector)
+    for child in children:
+        child.handlers[:] = []
+        child.propagate = True
+    library_log.handlers[:] = [collector]
     library_log.propagate = False
     try:
         yield collector.records
     finally:
-        library_log.removeHandler(collector)
-        library_log.propagate = propagate
+        for log, handlers, propagate in saved:
+            log.handlers[:] = handlers
+            log.propagate = propagate
 
 
 def build_report(
