@@ -3,7 +3,9 @@
 Every ```` ```console ```` block in ``docs/**/*.md`` is a list of ``$ command`` lines, each
 followed by the output it prints. Commands that call ``remote-identity`` (directly, as
 ``python -m remote_identity``, or at the end of a pipe) are run with ``bash`` from the
-repository root, with ``.venv/bin`` first on ``PATH``, and their standard output and
+repository root, and ``python manage.py remote_identity explain ...`` from the example site
+(``example/``, with its default settings), with ``.venv/bin`` first on ``PATH``; their
+standard output and
 standard error must match the block line by line (trailing white space ignored). A line
 ``...`` in a block matches any number of lines. Other commands (``pip``, ``curl``) are
 not run here.
@@ -27,6 +29,9 @@ BLOCK = re.compile(
     r"^(?P<indent> *)```console\n(?P<body>.*?)^(?P=indent)```$", re.MULTILINE | re.DOTALL
 )
 RUNS = re.compile(r"(^|\|\s*)(remote-identity|python -m remote_identity)\b")
+#: A command of the example site, run in its directory.
+MANAGE = re.compile(r"^python manage\.py remote_identity explain\b")
+SITE = ROOT / "example"
 
 
 def examples(text: str) -> list[tuple[str, list[str]]]:
@@ -55,9 +60,13 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 def run(command: str) -> list[str]:
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
     env.pop("PYTHONDEVMODE", None)
+    site = bool(MANAGE.search(command))
+    if site:  # the example site's defaults, whatever the environment says
+        for name in [n for n in env if n.startswith(("EXAMPLE_", "DJANGO_"))]:
+            del env[name]
     result = subprocess.run(  # noqa: S603 - the commands are the documentation's own
         ["bash", "-c", f"{{ {command}\n}} 2>&1"],  # noqa: S607
-        cwd=ROOT,
+        cwd=SITE if site else ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -76,7 +85,7 @@ def main() -> int:
         if "_build" in page.parts:
             continue
         for command, expected in examples(page.read_text(encoding="utf-8")):
-            if not RUNS.search(command):
+            if not RUNS.search(command) and not MANAGE.search(command):
                 continue
             checked += 1
             actual = run(command)

@@ -297,16 +297,39 @@ def _resolve_reexport(
     )
 
 
-def _cli_options() -> list[str]:
-    """Every long option of the ``remote-identity`` command, read from its parser."""
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long option of ``parser`` and of its subcommands' parsers."""
     options: list[str] = []
-    parsers = [cli._parser()]
-    for parser in parsers:  # grows with the subcommands' parsers
-        for action in parser._actions:
+    parsers = [parser]
+    for each in parsers:  # grows with the subcommands' parsers
+        for action in each._actions:
             if isinstance(action, argparse._SubParsersAction):
                 parsers.extend(action.choices.values())
             options += [o for o in action.option_strings if o.startswith("--") and o != "--help"]
-    return sorted(set(options))
+    return options
+
+
+def _cli_options() -> list[str]:
+    """Every long option of the ``remote-identity`` command, read from its parser."""
+    return sorted(set(_long_options(cli._parser())))
+
+
+def _manage_options() -> list[str]:
+    """Every long option of ``manage.py remote_identity``'s subcommands (not Django's
+    own options of every command), read from the command's parser."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        apps = ["django.contrib.auth", "django.contrib.contenttypes", "remote_identity_django"]
+        settings.configure(INSTALLED_APPS=apps)
+        django.setup()
+    from remote_identity_django.management.commands.remote_identity import Command
+
+    parser = Command().create_parser("manage.py", "remote_identity")
+    subcommands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    parsers = [each for action in subcommands for each in action.choices.values()]
+    return sorted({option for each in parsers for option in _long_options(each)})
 
 
 def _setting_names() -> list[str]:
@@ -319,7 +342,7 @@ def _setting_names() -> list[str]:
 #: page -> (what, the names the code defines, how the page must spell each one)
 REFERENCE: dict[str, tuple[str, list[str], str]] = {
     "logging": ("reason code", sorted(remote_identity.REASONS), "`{}`"),
-    "cli": ("option", _cli_options(), "`{}"),
+    "cli": ("option", sorted({*_cli_options(), *_manage_options()}), "`{}"),
     "django": ("setting", _setting_names(), "`{}`"),
 }
 

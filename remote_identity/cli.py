@@ -10,24 +10,38 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, NoReturn
 
 from . import __version__, explain_assertion
 from .errors import ConfigurationError
+from .explain_report import (
+    EXIT_CODES,
+    EXIT_USAGE,
+    build_report,
+    exit_status,
+    quiet_library_log,
+    render,
+)
 from .gate import IdentityGate, Verdict
 from .options import OPTIONS, POLICY_OPTIONS, Option
 from .policy import ParsingPolicy
 from .schemes import environ_key
 
-__all__ = ["SERVERS", "ServerModel", "build_environ", "main"]
-
-EXIT_CODES = {"identity": 0, "anonymous": 1, "rejected": 2}
-EXIT_USAGE = 3
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_USAGE",
+    "SERVERS",
+    "ServerModel",
+    "add_request_flags",
+    "build_environ",
+    "explain",
+    "main",
+    "request_headers",
+]
 
 
 @dataclass(frozen=True)
@@ -172,61 +186,6 @@ def _read_raw_request(stream: BinaryIO) -> tuple[list[tuple[bytes, bytes]], list
     return headers, notes
 
 
-def _report(verdict: Verdict, gate: IdentityGate, notes: list[str]) -> dict[str, Any]:
-    identity = verdict.identity
-    error = verdict.error
-    return {
-        "peer": verdict.peer,
-        "trusted": verdict.trusted,
-        "trusted_proxies": list(gate.trusted_proxies.entries),
-        "scheme": gate.scheme.name,
-        "outcome": verdict.outcome,
-        "stripped": list(verdict.stripped),
-        "identity": None
-        if identity is None
-        else {
-            "username": identity.username,
-            "name": identity.name,
-            "email": identity.email,
-            "groups": list(identity.groups),
-            "fingerprint": identity.fingerprint,
-        },
-        "reason": None if error is None else error.reason,
-        "header": None if error is None else error.header,
-        "message": None if error is None else str(error),
-        "notes": notes,
-    }
-
-
-def _print_text(report: dict[str, Any]) -> None:
-    trust = "trusted" if report["trusted"] else "NOT trusted"
-    nobody = (
-        "none: the signature alone decides" if report["assertion"] else "none: nobody is trusted"
-    )
-    proxies = ", ".join(report["trusted_proxies"]) or nobody
-    print(f"peer:      {report['peer']} ({trust}; trusted proxies: {proxies})")
-    print(f"scheme:    {report['scheme']}")
-    if report["assertion"]:
-        for line in explain_assertion.text_lines(report["assertion"]):
-            print(line)
-    for note in report["notes"]:
-        print(f"note:      {note}")
-    if report["stripped"]:
-        print(f"stripped:  {', '.join(report['stripped'])}")
-    print(f"outcome:   {report['outcome']}")
-    if report["reason"] is not None:
-        print(f"reason:    {report['reason']}: {report['message']}")
-    for message in report["log"]:
-        print(f"logged:    {message}")
-    identity = report["identity"]
-    if identity is not None:
-        print(f"username:  {identity['username']}")
-        print(f"name:      {identity['name']}")
-        print(f"email:     {identity['email']}")
-        print(f"groups:    {', '.join(identity['groups'])}")
-        print(f"fingerprint: {identity['fingerprint']}")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="remote-identity",
@@ -234,25 +193,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    explain = commands.add_parser(
+    command = commands.add_parser(
         "explain",
         help="show how a request's identity headers are judged",
         description="Judge one request as the middleware would and explain the decision.",
     )
-    explain.add_argument("--peer", default="127.0.0.1", help="the TCP peer (REMOTE_ADDR)")
-    explain.add_argument(
-        "-H", "--header", action="append", type=_header_arg, default=[], metavar="'NAME: VALUE'"
-    )
-    explain.add_argument(
-        "--raw", action="store_true", help="read a raw HTTP request from standard input"
-    )
-    explain.add_argument("--server", default="gunicorn", choices=sorted(SERVERS))
+    add_request_flags(command)
     for option in (*OPTIONS.values(), *POLICY_OPTIONS.values()):
         if option.flag is not None:
-            _add_option(explain, option)
-    explain.add_argument("--json", action="store_true", help="print JSON")
-    explain_assertion.add_flags(explain)
+            _add_option(command, option)
+    explain_assertion.add_flags(command)
     return parser
+
+
+def add_request_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags that describe the request: ``--peer``, ``-H``, ``--raw``, ``--server``
+    and ``--json`` (the token's ``--assertion`` is among the assertion flags)."""
+    parser.add_argument("--peer", default="127.0.0.1", help="the TCP peer (REMOTE_ADDR)")
+    parser.add_argument(
+        "-H", "--header", action="append", type=_header_arg, default=[], metavar="'NAME: VALUE'"
+    )
+    parser.add_argument(
+        "--raw", action="store_true", help="read a raw HTTP request from standard input"
+    )
+    parser.add_argument("--server", default="gunicorn", choices=sorted(SERVERS))
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def request_headers(args: argparse.Namespace) -> tuple[list[tuple[bytes, bytes]], list[str]]:
+    """The header lines of ``-H`` and, with ``--raw``, of the request on standard input;
+    and notes on the lines that are not headers."""
+    headers = list(args.header)
+    notes: list[str] = []
+    if args.raw:
+        raw_headers, notes = _read_raw_request(sys.stdin.buffer)
+        headers.extend(raw_headers)
+    return headers, notes
 
 
 def _add_option(parser: argparse.ArgumentParser, option: Option[Any]) -> None:
@@ -275,67 +251,61 @@ def _add_option(parser: argparse.ArgumentParser, option: Option[Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``remote-identity`` command."""
     args = _parser().parse_args(argv)
-    # The report says everything the security log would; keep standard error quiet while
-    # judging, and leave the process's logging as it was.
-    library_log = logging.getLogger("remote_identity")
-    propagate = library_log.propagate
-    collector = _Collector()
-    library_log.addHandler(collector)
-    library_log.propagate = False
-    try:
-        return _explain(args, collector.records)
-    finally:
-        library_log.removeHandler(collector)
-        library_log.propagate = propagate
+    with quiet_library_log() as records:
+        options = {name: getattr(args, name) for name, o in OPTIONS.items() if o.flag}
+        policy = {name: getattr(args, name) for name, o in POLICY_OPTIONS.items() if o.flag}
+        try:
+            assertion = explain_assertion.assertion_options(args)
+            gate = IdentityGate(**options, assertion=assertion, policy=ParsingPolicy(**policy))
+        except ConfigurationError as exc:
+            print(f"remote-identity: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        headers, notes = request_headers(args)
+        report = explain(
+            gate,
+            headers,
+            args.peer,
+            args.server,
+            token=args.assertion,
+            notes=notes,
+            records=records,
+        )
+    print(render(report, as_json=args.json))
+    return exit_status(report["outcome"])
 
 
-class _Collector(logging.Handler):
-    """Keeps the library's log records away from standard error; the report says them."""
+def explain(
+    gate: IdentityGate,
+    headers: Sequence[tuple[bytes, bytes]],
+    peer: str | None,
+    server: str = "gunicorn",
+    *,
+    token: str | None = None,
+    notes: Sequence[str] = (),
+    records: list[logging.LogRecord] | None = None,
+    judge: Callable[[dict[str, Any]], Verdict] | None = None,
+    verify_advice: str = "--assertion-preset {scheme}",
+) -> dict[str, Any]:
+    """The report on the request ``server`` builds from ``headers`` and ``peer``, judged
+    by ``gate`` (or by ``judge``, given the environ, when the caller judges as a framework
+    does).
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-def _explain(args: argparse.Namespace, records: list[logging.LogRecord]) -> int:
-    options = {name: getattr(args, name) for name, o in OPTIONS.items() if o.flag is not None}
-    policy = {name: getattr(args, name) for name, o in POLICY_OPTIONS.items() if o.flag is not None}
-    try:
-        assertion = explain_assertion.assertion_options(args)
-        gate = IdentityGate(**options, assertion=assertion, policy=ParsingPolicy(**policy))
-    except ConfigurationError as exc:
-        print(f"remote-identity: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    headers = list(args.header)
-    notes: list[str] = []
-    if args.raw:
-        raw_headers, notes = _read_raw_request(sys.stdin.buffer)
-        headers.extend(raw_headers)
-    if args.assertion is not None and gate.assertion is not None:
-        headers.append((gate.assertion.header.encode("latin-1"), args.assertion.encode("utf-8")))
-    environ, server_notes = build_environ(headers, args.peer, args.server)
+    ``token`` is sent in the header of ``gate``'s assertion verifier; ``notes`` are added
+    to the report's; ``records`` are the library's log records collected while judging
+    (:func:`~remote_identity.explain_report.quiet_library_log`), for the key log;
+    ``verify_advice`` says how to verify a scheme's signed assertion instead of believing
+    its headers from an address.
+    """
+    lines = list(headers)
+    if token is not None and gate.assertion is not None:
+        lines.append((gate.assertion.header.encode("latin-1"), token.encode("utf-8")))
+    environ, server_notes = build_environ(lines, peer, server)
     if gate.scheme.shared_addresses and gate.assertion is None:
         server_notes.append(
             f"the {gate.scheme.name} headers are believed from an address, which is safe only "
             "behind a private tunnel: the proxy signs what it sends, verify that instead "
-            f"(--assertion-preset {gate.scheme.name})"
+            f"({verify_advice.format(scheme=gate.scheme.name)})"
         )
-    token = environ.get(environ_key(gate.assertion.header)) if gate.assertion else None
-    verdict = gate.process(environ)
-    report = _report(verdict, gate, notes + server_notes)
-    report["assertion"] = (
-        explain_assertion.describe(verdict, gate.assertion, token, records)
-        if gate.assertion is not None
-        else None
-    )
-    # The security log repeats the reason shown anyway; a dropped value (an e-mail
-    # address) is said as its record on remote_identity.parsing says it.
-    report["log"] = [f"{warning.header} dropped: {warning}" for warning in verdict.warnings]
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        _print_text(report)
-    return EXIT_CODES[verdict.outcome]
+    sent = environ.get(environ_key(gate.assertion.header)) if gate.assertion else None
+    verdict = gate.process(environ) if judge is None else judge(environ)
+    return build_report(verdict, gate, [*notes, *server_notes], sent, records or [])

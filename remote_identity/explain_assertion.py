@@ -42,18 +42,23 @@ NAME_RULES = "claim values: the rules of header values"
 _NETWORK = frozenset({"untrusted_peer", "bad_secret", "ambiguous_peer"})
 
 
-def add_flags(parser: argparse.ArgumentParser) -> None:
-    """The assertion flags of ``explain``."""
-    group = parser.add_argument_group(
-        "signed assertion",
-        "Verify the proxy's signed assertion (the assertion option): a preset with its "
-        "parameters, or the verifier's options.",
-    )
+def add_flags(
+    parser: argparse.ArgumentParser,
+    *,
+    configuration: bool = True,
+    description: str = "Verify the proxy's signed assertion (the assertion option): a preset "
+    "with its parameters, or the verifier's options.",
+) -> None:
+    """The assertion flags of ``explain``: the token's, and with ``configuration`` the
+    verifier's (a command whose gate comes from elsewhere takes the token only)."""
+    group = parser.add_argument_group("signed assertion", description)
     group.add_argument(
         "--assertion",
         metavar="TOKEN",
         help="the signed assertion, sent in the verifier's header (never printed)",
     )
+    if not configuration:
+        return
     group.add_argument(
         "--assertion-preset",
         choices=sorted(PRESETS),

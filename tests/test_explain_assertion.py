@@ -8,11 +8,13 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from remote_identity import cli
 from remote_identity.cli import EXIT_USAGE, main
 from remote_identity.explain_assertion import CHECKS, NAME_RULES, token_header
 from tests.assertion_support.signing import claims, ec_key, hmac_token, jwks, unsigned
@@ -59,16 +61,22 @@ def run(
     capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, *argv: str
 ) -> tuple[int, str]:
     """Exit status and everything written: standard output and error, and every log
-    record the library made (``explain`` keeps them away from standard error)."""
-    library = logging.getLogger("remote_identity")
-    library.addHandler(caplog.handler)  # explain keeps its records from propagating
-    try:
+    record the library made (``explain`` collects them instead of emitting them)."""
+    seen: list[logging.LogRecord] = []
+    collect = cli.quiet_library_log
+
+    @contextmanager
+    def keeping() -> Iterator[list[logging.LogRecord]]:
+        with collect() as records:
+            yield records
+        seen.extend(records)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "quiet_library_log", keeping)
         with caplog.at_level(logging.DEBUG, logger="remote_identity"):
             code = main(["explain", *argv])
-    finally:
-        library.removeHandler(caplog.handler)
     out, err = capsys.readouterr()
-    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in seen)
     return code, out + err + logged
 
 
