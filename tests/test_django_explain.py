@@ -176,8 +176,16 @@ CASES = [
         ["-H", "Remote-User: alice", "-H", "Remote-Email: Alice@Example.com"],
         0,
         ["email:     Alice@example.com"],
-        [f"django:    signs in as 'alice@example.com' ({BACKEND})"],
+        [f"django:    signs in as 'Alice@example.com' ({BACKEND})"],
         id="identify-by-email",
+    ),
+    pytest.param(
+        {"REMOTE_IDENTITY_IDENTIFY_BY": "email", "REMOTE_IDENTITY_USERNAME_CASE": "lower"},
+        ["-H", "Remote-User: alice", "-H", "Remote-Email: Alice@Example.com"],
+        0,
+        ["email:     Alice@example.com"],
+        [f"django:    signs in as 'alice@example.com' ({BACKEND})"],
+        id="identify-by-email-lower",
     ),
     pytest.param(
         {"REMOTE_IDENTITY_IDENTIFY_BY": "email"},
