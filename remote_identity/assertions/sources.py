@@ -66,11 +66,6 @@ class KeySource(Protocol):
         """Is the key with this fingerprint still among the trusted keys?"""
 
 
-def _acquire(lock: threading.Lock, wait: bool, timeout: float) -> bool:
-    """Take ``lock``: waiting at most ``timeout`` seconds, or not at all."""
-    return lock.acquire(timeout=timeout) if wait else lock.acquire(blocking=False)
-
-
 class StaticKeys:
     """A key set fixed at configuration time."""
 
@@ -88,7 +83,37 @@ class StaticKeys:
         return fingerprint in self.keys.fingerprints
 
 
-class RefreshingKeys:
+class _Throttled:
+    """What both fetching sources share: the pinned location, the time to live, and the
+    rule that keeps a client from hammering the key server: one read at a time (a
+    request waits at most ``wait`` seconds for another's), at most one per
+    ``cooldown``."""
+
+    def __init__(self, where: str, *, ttl: float, cooldown: float, wait: float, clock: Clock):
+        self.where = where
+        self._ttl = ttl
+        self._cooldown = cooldown
+        self._wait = wait
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_attempt = _NEVER
+
+    def _enter(self, wait: bool) -> bool:
+        """Take the read lock, waiting up to ``wait`` seconds if ``wait``; ``False`` when
+        another request holds it."""
+        lock = self._lock
+        return lock.acquire(timeout=self._wait) if wait else lock.acquire(blocking=False)
+
+    def _may_read(self, now: float) -> bool:
+        """Under the lock: whether a read may start at ``now`` (none started within the
+        cooldown); a read that may start is counted as attempted."""
+        if now - self._last_attempt < self._cooldown:
+            return False
+        self._last_attempt = now
+        return True
+
+
+class RefreshingKeys(_Throttled):
     """One key document, re-read when it expires or names no key a token needs.
 
     Args:
@@ -114,14 +139,9 @@ class RefreshingKeys:
         clock: Clock,
         initial: KeySet | None = None,
     ) -> None:
-        self.where = where
+        super().__init__(where, ttl=ttl, cooldown=cooldown, wait=wait, clock=clock)
         self._load = load
         self._parse = parse
-        self._ttl = ttl
-        self._cooldown = cooldown
-        self._wait = wait
-        self._clock = clock
-        self._lock = threading.Lock()
         self._keys = initial
         now = clock()
         self._expires = now + ttl if initial is not None else _NEVER
@@ -154,13 +174,12 @@ class RefreshingKeys:
     def _refresh(self, needed: Callable[[KeySet | None], bool], wait: bool) -> KeySet | None:
         """Read the document if ``needed`` still holds under the lock and no read was
         attempted within the cooldown; return the keys in use afterwards."""
-        if not _acquire(self._lock, wait, self._wait):
+        if not self._enter(wait):
             return self._keys  # another request is reading: go on with what we have
         try:
             now = self._clock()
-            if not needed(self._keys) or now - self._last_attempt < self._cooldown:
+            if not needed(self._keys) or not self._may_read(now):
                 return self._keys
-            self._last_attempt = now
             try:
                 fetched = self._load()
                 keys = self._parse(fetched.body)
@@ -195,7 +214,7 @@ class RefreshingKeys:
         self._expires = now + ttl
 
 
-class PerKidKeys:
+class PerKidKeys(_Throttled):
     """One PEM public key per key id, at ``<base_url>/<kid>`` (AWS ALB).
 
     Args:
@@ -218,18 +237,12 @@ class PerKidKeys:
         clock: Clock,
         max_kids: int = 64,
     ) -> None:
-        self.where = base_url
+        super().__init__(base_url, ttl=ttl, cooldown=cooldown, wait=wait, clock=clock)
         self._load = load
         self._parse = parse
-        self._ttl = ttl
-        self._cooldown = cooldown
-        self._wait = wait
-        self._clock = clock
         self._max_kids = max_kids
-        self._lock = threading.Lock()
         self._entries: dict[str, tuple[PublicKey, float]] = {}
         self._prints: frozenset[str] = frozenset()
-        self._last_attempt = _NEVER
 
     def candidates(self, kid: str | None) -> tuple[PublicKey, ...]:
         if kid is None or not SAFE_KID.fullmatch(kid):
@@ -251,16 +264,15 @@ class PerKidKeys:
 
     def _refresh(self, kid: str, wait: bool) -> PublicKey:
         unknown = KeyLookupError("assertion_unknown_key", f"a key id published under {self.where}")
-        if not _acquire(self._lock, wait, self._wait):
+        if not self._enter(wait):
             raise unknown
         try:
             now = self._clock()
             entry = self._entries.get(kid)
             if entry is not None and now < entry[1]:
                 return entry[0]  # read by the request we waited for
-            if now - self._last_attempt < self._cooldown:
+            if not self._may_read(now):
                 raise unknown
-            self._last_attempt = now
             url = f"{self.where}/{kid}"
             try:
                 key = self._parse(self._load(url).body, kid)
