@@ -63,9 +63,9 @@ def check_length(text: str, header: str, limit: int) -> None:
         raise IdentityError("too_long", header, f"at most {limit} characters, got {len(text)}")
 
 
-# NFC composes at most three code points into one (a Hangul syllable, a letter with two
-# marks): a value more than this many times the limit cannot fit once composed, and is
-# refused before any per-character work.
+# NFC composes at most four code points into one (U+1FAF, omega with three marks, is the
+# longest canonical decomposition): a value more than this many times the limit cannot
+# fit once composed, and is refused before any per-character work.
 _COMPOSITION_BOUND = 4
 
 

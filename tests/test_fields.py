@@ -3,6 +3,8 @@ values of headers and for the claims of signed assertions."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -276,6 +278,16 @@ def test_limits_apply_to_the_stored_value() -> None:
     assert clean_groups(["a\u0301"], "X", policy) == ("\u00e1",)
     assert reason(clean_email, "ab\u0301@0", "X", policy) == "too_long"
     assert reason(clean_groups, ["ab"], "X", policy) == "too_long"
+
+
+def test_the_longest_composition_fits_at_the_limit() -> None:
+    """Four code points compose into one (U+1FAF): a value of four times the limit that
+    composes to the limit passes the early bound and is stored at the limit."""
+    omega = unicodedata.normalize("NFD", "\u1faf")
+    assert len(omega) == 4
+    policy = ParsingPolicy(max_group_length=3)
+    assert clean_groups([omega * 3], "X", policy) == ("\u1faf" * 3,)
+    assert reason(clean_groups, [omega * 3 + "a"], "X", policy) == "too_long"
 
 
 def test_a_value_far_beyond_the_limit_is_refused_before_the_character_rules() -> None:
