@@ -98,6 +98,7 @@ class IdentityGate:
         "on_untrusted",
         "policy",
         "redacted",
+        "removable",
         "scheme",
         "shared_secret_header",
         "trusted_proxies",
@@ -142,6 +143,9 @@ class IdentityGate:
         #: Environ keys whose values ``remote_identity.orig`` never keeps (it keeps
         #: ``"[redacted]"`` instead), the shared secret's and the signed assertion's.
         self.redacted = frozenset(key for key in (token_key, self._secret_key) if key)
+        #: The environ keys of ``headers`` and of the shared secret's header: every key
+        #: :meth:`process` may remove.
+        self.removable = frozenset([*spelling, *([self._secret_key] if self._secret_key else [])])
         self._cache: dict[tuple[object, ...], ParseResult] = {}
         # Exceptions are cheap to keep and dear to build; these are never raised, only
         # reported, so one per header serves every request.

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from remote_identity import ENVIRON_KEY, Identity, Verdict
 from remote_identity.gate import VERDICT_KEY
-from remote_identity.schemes import environ_key
 
 from .conf import conf, get_gate
 
@@ -70,19 +69,18 @@ def request_verdict(request: HttpRequest) -> Verdict:
     else:
         gate = get_gate()
         verdict = gate.process(meta)
-        _scrub(request, tuple(map(environ_key, gate.headers)), gate.shared_secret_header)
+        _scrub(request, gate.removable)
     meta[VERDICT_KEY] = verdict
     return verdict
 
 
-def _scrub(request: HttpRequest, keys: tuple[str, ...], secret_header: str | None) -> None:
+def _scrub(request: HttpRequest, watched: frozenset[str]) -> None:
     """Drop the copies of the headers the gate removed from ``META``: the cached
     ``request.headers``, and ``request.scope["headers"]`` under ASGI."""
     request.__dict__.pop("headers", None)  # a cached_property: rebuilt from META
     scope: Any = getattr(request, "scope", None)
     if not isinstance(scope, dict) or "headers" not in scope:
         return
-    watched = {*keys, *((environ_key(secret_header),) if secret_header else ())}
     meta = request.META
     kept = []
     for name, value in scope["headers"]:

@@ -21,7 +21,7 @@ from remote_identity.events import SecurityLog, refusal_counts
 from remote_identity.gate import ORIG_KEY, PROXY_FIX_ORIG, REDACTED, VERDICT_KEY
 from remote_identity.options import OPTIONS
 from remote_identity.parsing import ParseResult
-from remote_identity.schemes import PRESETS
+from remote_identity.schemes import PRESETS, environ_key
 
 SECRET = "s3cret-s3cret-s3cret"
 HEADERS = {
@@ -133,6 +133,35 @@ def test_construction_keeps_or_builds_trusted_proxies() -> None:
     built = gate(trusted_proxies=("10.0.0.1", "unix")).trusted_proxies
     assert isinstance(built, TrustedProxies)
     assert built.entries == ("10.0.0.1", "unix")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "removable"),
+    [
+        pytest.param(
+            {},
+            {"HTTP_REMOTE_USER", "HTTP_REMOTE_NAME", "HTTP_REMOTE_EMAIL", "HTTP_REMOTE_GROUPS"},
+            id="scheme",
+        ),
+        pytest.param(
+            {
+                "scheme": "tinyauth",
+                "shared_secret_header": "X-Secret",
+                "shared_secret": "a-secret-of-some-length",
+            },
+            {*(environ_key(h) for h in PRESETS["tinyauth"].headers), "HTTP_X_SECRET"},
+            id="with-secret",
+        ),
+    ],
+)
+def test_removable_is_every_key_process_may_remove(
+    kwargs: dict[str, Any], removable: set[str]
+) -> None:
+    gate = IdentityGate(**kwargs)
+    assert gate.removable == removable
+    env = {"REMOTE_ADDR": "10.9.9.9", **dict.fromkeys(removable, "x")}
+    gate.process(env)
+    assert not removable & env.keys()
 
 
 def test_scheme_name_resolved() -> None:
