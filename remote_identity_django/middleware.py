@@ -181,19 +181,21 @@ class RemoteIdentityMiddleware(RemoteUserMiddleware):
         username = None
         if identity is not None:
             username = backend.username_for(identity) if backend else identity.username
-            if username is None:
+        if identity is None or username is None:
+            if not self.force_logout_if_no_header:
+                decision = _NONE
+            elif user is None:
+                return _NEED_USER  # asked again with the user: logged then, once
+            else:
+                decision = Decision(Action.LOGOUT) if user.is_authenticated else _NONE
+            if identity is not None:
                 logger.warning(
                     "no sign-in: the identity of %r has no e-mail address, and "
                     "REMOTE_IDENTITY_IDENTIFY_BY is 'email'",
                     identity.username,
                     extra={"reason": "no_email"},
                 )
-        if identity is None or username is None:
-            if not self.force_logout_if_no_header:
-                return _NONE
-            if user is None:
-                return _NEED_USER
-            return Decision(Action.LOGOUT) if user.is_authenticated else _NONE
+            return decision
         if user is None:
             return _NEED_USER
         login = Decision(Action.LOGIN, identity, username)

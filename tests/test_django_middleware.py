@@ -319,6 +319,25 @@ def test_resync_without_our_backend_does_nothing(settings, client) -> None:
     assert not SyncState.objects.exists()
 
 
+@pytest.mark.parametrize("persistent", [False, True], ids=["remote", "persistent"])
+def test_an_identity_without_email_in_email_mode_is_logged_once(
+    settings, client, caplog, persistent
+) -> None:
+    settings.REMOTE_IDENTITY_IDENTIFY_BY = "email"
+    if persistent:
+        settings.MIDDLEWARE = [
+            m.replace(
+                "middleware.RemoteIdentityMiddleware",
+                "middleware.PersistentRemoteIdentityMiddleware",
+            )
+            for m in settings.MIDDLEWARE
+        ]
+        assert any(m.endswith(".PersistentRemoteIdentityMiddleware") for m in settings.MIDDLEWARE)
+    with caplog.at_level(logging.WARNING, logger="remote_identity.django"):
+        assert whoami(client, authelia(email=None)) == "-"
+    assert [r.reason for r in caplog.records] == ["no_email"]
+
+
 def test_username_case_setting(settings, client) -> None:
     settings.REMOTE_IDENTITY_USERNAME_CASE = "lower"
     assert whoami(client, authelia("Alice")) == "alice"
