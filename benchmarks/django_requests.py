@@ -1,15 +1,22 @@
 """Django requests, in-process: our stack against Django's own, scenario by scenario.
 
 Four stacks (``django_settings.py``), each in a worker process of its own
-(``django_worker.py``) on its own SQLite file: ``stock`` (Django's ``RemoteUserMiddleware``
+(``django_worker.py``) on a database of its own: ``stock`` (Django's ``RemoteUserMiddleware``
 + ``RemoteUserBackend``), ``guide`` (the backend of Authelia's Django guide), ``ours``
 (our Django middleware + backend) and ``ours-wsgi`` (the same behind the core's WSGI
-middleware, as the example site runs). Each round starts fresh workers, then for each scenario
-asks every worker for a warm-up batch and a measured batch of requests, in rotating
-order, and records seconds per request; the first round also records the SQL
-statements of one request of each scenario.
+middleware, as the example site runs). Each round starts fresh workers, each on a fresh
+database, then for each scenario asks every worker for a warm-up batch and a measured
+batch of requests, in rotating order, and records seconds per request; the first round
+also records the SQL statements of one request of each scenario.
 
-Run alone: ``python -m benchmarks.django_requests [--quick]``.
+Two databases: SQLite (a file per worker; every stack, every scenario) and PostgreSQL
+(``postgres=True``: a database per worker on a private cluster, ``scripts/postgres``;
+persistent connections, see ``django_settings.py``). On PostgreSQL the CPU time of a
+request counts the worker's database backend too (``django_worker.Worker.time``), and
+only ``stock`` and ``ours`` run (``POSTGRES_STACKS``: the targets compare those two),
+to keep the suite's length in bounds; the SQL of every scenario is recorded there too.
+
+Run alone: ``python -m benchmarks.django_requests [--quick] [--postgres]``.
 """
 
 from __future__ import annotations
@@ -19,13 +26,20 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from benchmarks.rounds import median, paired_ratio, rotations
+from benchmarks.servers import postgres_cluster
 
-__all__ = ["QUERIED", "STACKS", "TIMED", "DjangoResults", "collect"]
+if TYPE_CHECKING:
+    from typing_extensions import LiteralString
+
+__all__ = ["POSTGRES_STACKS", "QUERIED", "STACKS", "TIMED", "DjangoResults", "collect"]
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("stock", "guide", "ours", "ours-wsgi")
@@ -34,6 +48,8 @@ STACKS = ("stock", "guide", "ours", "ours-wsgi")
 TIMED = {"steady": 500, "changed": 60, "fresh": 60, "new": 60}
 #: Scenarios whose statements are recorded.
 QUERIED = ("steady", "changed", "changed-login", "fresh", "new")
+#: The stacks measured on PostgreSQL: the targets compare ours with Django's own.
+POSTGRES_STACKS = ("stock", "ours")
 #: A worker that does not answer within this many seconds is broken.
 ANSWER_TIMEOUT = 120
 
@@ -41,10 +57,10 @@ ANSWER_TIMEOUT = 120
 class Worker:
     """One stack's worker process; always ``close()`` it."""
 
-    def __init__(self, stack: str, database: Path) -> None:
+    def __init__(self, stack: str, database: str) -> None:
         self.stack = stack
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.django_worker", stack, str(database)],
+            [sys.executable, "-m", "benchmarks.django_worker", stack, database],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -92,28 +108,98 @@ class Worker:
 class DjangoResults:
     """CPU seconds per request (``samples[scenario][stack]``, one per round), the same in
     wall-clock time (``wall``), and the SQL of one request of each scenario
-    (``statements[scenario][stack]``)."""
+    (``statements[scenario][stack]``), on one database (``database``: ``"SQLite"`` or
+    ``"PostgreSQL 15.14"``)."""
 
     django: str = ""
+    database: str = "SQLite"
+    stacks: tuple[str, ...] = STACKS
     samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     wall: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     statements: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     loops: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def engine(self) -> str:
+        """``"SQLite"`` or ``"PostgreSQL"``: the database without its version."""
+        return self.database.split()[0]
 
-def start_workers(directory: Path, generation: int) -> dict[str, Worker]:
+
+class SQLiteFiles:
+    """A fresh SQLite file for each worker, in ``directory``."""
+
+    description = "SQLite"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def create(self, name: str) -> str:
+        """``BENCH_DATABASE`` of a new database: a file the worker creates."""
+        return str(self.directory / f"{name}.sqlite3")
+
+    def drop(self, name: str) -> None:
+        (self.directory / f"{name}.sqlite3").unlink(missing_ok=True)
+
+
+class PostgresDatabases:
+    """A fresh database for each worker on one PostgreSQL cluster (``dsn``)."""
+
+    def __init__(self, dsn: str, description: str) -> None:
+        self.dsn = dsn
+        self.description = description
+
+    def _run(self, statement: LiteralString, name: str) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            connection.execute(sql.SQL(statement).format(sql.Identifier(name)))
+
+    def create(self, name: str) -> str:
+        """``BENCH_DATABASE`` of a new, empty database: its URL on the cluster."""
+        self._run("CREATE DATABASE {}", name)
+        return urlsplit(self.dsn)._replace(path=f"/{name}").geturl()
+
+    def drop(self, name: str) -> None:
+        self._run("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+@contextmanager
+def databases(postgres: bool) -> Iterator[SQLiteFiles | PostgresDatabases]:
+    """Where the workers' databases are made; removed after, also on failure."""
+    if postgres:
+        with postgres_cluster() as (dsn, description):
+            yield PostgresDatabases(dsn, description)
+        return
+    with tempfile.TemporaryDirectory(prefix="remote-identity-bench-") as directory:
+        yield SQLiteFiles(Path(directory))
+
+
+def start_workers(
+    made: SQLiteFiles | PostgresDatabases, generation: int, stacks: Sequence[str]
+) -> dict[str, Worker]:
     """A fresh worker per stack, each on a fresh database; all started, then awaited."""
-    workers = {
-        stack: Worker(stack, directory / f"{generation}-{stack}.sqlite3") for stack in STACKS
-    }
+    workers: dict[str, Worker] = {}
     try:
+        for stack in stacks:
+            database = made.create(f"bench_{generation}_{stack.replace('-', '_')}")
+            workers[stack] = Worker(stack, database)
         for worker in workers.values():
             worker.wait_ready()
     except BaseException:
-        for worker in workers.values():
-            worker.close()
+        stop_workers(made, generation, workers)
         raise
     return workers
+
+
+def stop_workers(
+    made: SQLiteFiles | PostgresDatabases, generation: int, workers: dict[str, Worker]
+) -> None:
+    """Close the workers, then drop their databases."""
+    for worker in workers.values():
+        worker.close()
+    for stack in workers:
+        made.drop(f"bench_{generation}_{stack.replace('-', '_')}")
 
 
 def record_statements(workers: dict[str, Worker], results: DjangoResults) -> None:
@@ -126,33 +212,42 @@ def record_statements(workers: dict[str, Worker], results: DjangoResults) -> Non
             results.statements[scenario][stack] = answer["statements"]
 
 
-def collect(rounds: int, scale: float = 1.0) -> DjangoResults:
-    """Run every scenario on every stack; ``scale`` multiplies the batch sizes.
+def collect(
+    rounds: int,
+    scale: float = 1.0,
+    *,
+    postgres: bool = False,
+    scenarios: Sequence[str] = tuple(TIMED),
+) -> DjangoResults:
+    """Time ``scenarios`` on every stack (``POSTGRES_STACKS`` with ``postgres``) and record
+    the SQL of every scenario; ``scale`` multiplies the batch sizes.
 
     Each round starts a fresh worker process per stack (as pyperf starts a process per
     value): a process has speed quirks of its own (memory layout, hash seed), and one
     process per stack for the whole run would carry them into every round.
     """
-    results = DjangoResults(loops={name: max(10, int(n * scale)) for name, n in TIMED.items()})
-    results.samples = {scenario: {stack: [] for stack in STACKS} for scenario in TIMED}
-    results.wall = {scenario: {stack: [] for stack in STACKS} for scenario in TIMED}
-    with tempfile.TemporaryDirectory(prefix="remote-identity-bench-") as directory:
-        for generation, order in enumerate(rotations(STACKS, rounds)):
-            workers = start_workers(Path(directory), generation)
+    stacks = POSTGRES_STACKS if postgres else STACKS
+    loops = {name: max(10, int(TIMED[name] * scale)) for name in scenarios}
+    results = DjangoResults(stacks=stacks, loops=loops)
+    results.samples = {scenario: {stack: [] for stack in stacks} for scenario in loops}
+    results.wall = {scenario: {stack: [] for stack in stacks} for scenario in loops}
+    with databases(postgres) as made:
+        results.database = made.description
+        for generation, order in enumerate(rotations(stacks, rounds)):
+            workers = start_workers(made, generation, stacks)
             try:
                 results.django = workers["stock"].ready["django"]
                 if generation == 0:
                     record_statements(workers, results)
-                for scenario, loops in results.loops.items():
+                for scenario, count in loops.items():
                     for stack in order:  # warm-up: imports, caches, the first users
-                        workers[stack].time(scenario, max(5, loops // 5))
+                        workers[stack].time(scenario, max(5, count // 5))
                     for stack in order:
-                        cpu, wall = workers[stack].time(scenario, loops)
+                        cpu, wall = workers[stack].time(scenario, count)
                         results.samples[scenario][stack].append(cpu)
                         results.wall[scenario][stack].append(wall)
             finally:
-                for worker in workers.values():
-                    worker.close()
+                stop_workers(made, generation, workers)
     return results
 
 
@@ -160,10 +255,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="3 rounds of small batches")
+    parser.add_argument("--postgres", action="store_true", help="on PostgreSQL")
     args = parser.parse_args()
     rounds, scale = (3, 0.25) if args.quick else (args.rounds, 1.0)
-    results = collect(rounds, scale)
-    print(f"Django {results.django}; {rounds} rounds")
+    results = collect(rounds, scale, postgres=args.postgres)
+    print(f"Django {results.django}, {results.database}; {rounds} rounds")
     for scenario, by_stack in results.samples.items():
         for stack, values in by_stack.items():
             ratio = paired_ratio(values, by_stack["stock"])

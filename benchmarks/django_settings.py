@@ -2,9 +2,14 @@
 
 ``BENCH_STACK`` picks the remote-user middleware and backend; everything else is the
 same for every stack: database sessions, CSRF and authentication middleware (Django's
-defaults and the example site's), ``CONN_MAX_AGE = 0`` (a connection per request, the
-default), and a one-line view that reads ``request.user``. ``BENCH_DATABASE`` is the
-SQLite file.
+defaults and the example site's), and a one-line view that reads ``request.user``.
+
+``BENCH_DATABASE`` is the database: a SQLite file (its path), with ``CONN_MAX_AGE = 0``
+(a connection per request, Django's default: opening a SQLite file costs little), or a
+PostgreSQL URL (``postgresql://USER@HOST:PORT/NAME``) with persistent connections
+(``CONN_MAX_AGE = None``): PostgreSQL forks a backend process for every new connection,
+which would cost every stack the same few milliseconds per request and dilute the
+ratios between them; sites on PostgreSQL keep their connections (or pool them) too.
 
 Stacks:
     ``stock``  Django's ``RemoteUserMiddleware`` on ``HTTP_REMOTE_USER`` +
@@ -46,12 +51,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "remote_identity_django",
 ]
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("BENCH_DATABASE", ":memory:"),
-    }
+_DATABASE = os.environ.get("BENCH_DATABASE", ":memory:")
+DATABASES: dict[str, dict[str, object]] = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _DATABASE}
 }
+if _DATABASE.startswith("postgresql://"):
+    from psycopg.conninfo import conninfo_to_dict
+
+    _DSN = conninfo_to_dict(_DATABASE)
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": _DSN["dbname"],
+        "USER": _DSN.get("user", ""),
+        "HOST": _DSN.get("host", ""),
+        "PORT": _DSN.get("port", ""),
+        "CONN_MAX_AGE": None,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MIDDLEWARE = [

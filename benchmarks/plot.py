@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -24,17 +25,20 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
 def plot(
     path: Path,
     wsgi: dict[str, list[float]],
-    django: DjangoResults,
+    django: list[DjangoResults],
     e2e: E2EResults | None,
     title: str,
 ) -> None:
-    """Write the figure to ``path``: medians as bars, the rounds' quartiles as whiskers."""
+    """Write the figure to ``path``: medians as bars, the rounds' quartiles as whiskers;
+    a Django panel per database."""
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
-    panels = 3 if e2e is not None else 2
+    widths = [1.2, *(0.4 * len(run.stacks) for run in django)]
+    if e2e is not None:
+        widths.append(0.7)
     figure, axes = plt.subplots(
-        1, panels, figsize=(6 * panels, 5.2), gridspec_kw={"width_ratios": [1.2, 1.6, 0.7][:panels]}
+        1, len(widths), figsize=(5 * len(widths), 5.2), gridspec_kw={"width_ratios": widths}
     )
     figure.suptitle("\n".join(textwrap.wrap(title, 160)), fontsize=9)
 
@@ -47,26 +51,11 @@ def plot(
     ax.set_xlabel("ns per request (median of rounds)")
     ax.set_title("WSGI core, in-process", fontsize=10)
 
-    ax = axes[1]
-    scenarios = list(django.samples)
-    stacks = list(next(iter(django.samples.values())))
-    width = 0.8 / len(stacks)
-    for i, stack in enumerate(stacks):
-        xs = [s + (i - (len(stacks) - 1) / 2) * width for s in range(len(scenarios))]
-        meds = [median(django.samples[s][stack]) * 1e6 for s in scenarios]
-        quartiles = [_quartiles(django.samples[s][stack]) for s in scenarios]
-        errors = [
-            [m - q[0] * 1e6 for m, q in zip(meds, quartiles, strict=True)],
-            [q[1] * 1e6 - m for m, q in zip(meds, quartiles, strict=True)],
-        ]
-        ax.bar(xs, meds, width, yerr=errors, capsize=2, label=stack, color=COLORS[stack])
-    ax.set_xticks(range(len(scenarios)), scenarios)
-    ax.set_ylabel("us of CPU per request (median of rounds)")
-    ax.set_title("Django, in-process (SQLite)", fontsize=10)
-    ax.legend(fontsize=8)
+    for ax, run in zip(axes[1:], django, strict=False):
+        _django_panel(ax, run)
 
     if e2e is not None:
-        ax = axes[2]
+        ax = axes[-1]
         stacks = ["stock", "ours"]
         meds = [1000 / median(e2e.rps[s]) for s in stacks]
         ax.bar(stacks, meds, color=[COLORS["stock"], COLORS["ours-wsgi"]])
@@ -76,6 +65,25 @@ def plot(
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _django_panel(ax: Any, run: DjangoResults) -> None:
+    scenarios = list(run.samples)
+    width = 0.8 / len(run.stacks)
+    for i, stack in enumerate(run.stacks):
+        xs = [s + (i - (len(run.stacks) - 1) / 2) * width for s in range(len(scenarios))]
+        meds = [median(run.samples[s][stack]) * 1e6 for s in scenarios]
+        quartiles = [_quartiles(run.samples[s][stack]) for s in scenarios]
+        errors = [
+            [m - q[0] * 1e6 for m, q in zip(meds, quartiles, strict=True)],
+            [q[1] * 1e6 - m for m, q in zip(meds, quartiles, strict=True)],
+        ]
+        ax.bar(xs, meds, width, yerr=errors, capsize=2, label=stack, color=COLORS[stack])
+    ax.set_xticks(range(len(scenarios)), scenarios)
+    ax.set_ylabel("us of CPU per request (median of rounds)")
+    backend = "\nCPU of the worker and its database backend" if run.engine == "PostgreSQL" else ""
+    ax.set_title(f"Django, in-process ({run.database}){backend}", fontsize=10)
+    ax.legend(fontsize=8)
 
 
 def _wsgi_color(name: str) -> str:

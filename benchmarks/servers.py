@@ -1,7 +1,11 @@
-"""The servers of the end-to-end benchmark: start them, wait for them, stop them all.
+"""The servers of the benchmarks: start them, wait for them, stop them all.
 
-Every process started here is recorded by ``Processes`` and stopped by its own pid
-(``SIGTERM``, then ``SIGKILL`` after 10 s). Loopback addresses only.
+The end-to-end part's nginx and gunicorn, and the private PostgreSQL cluster of the
+end-to-end and the Django in-process parts (``postgres_cluster``).
+
+Every server process started here is recorded by ``Processes`` and stopped by its own pid
+(``SIGTERM``, then ``SIGKILL`` after 10 s); the cluster by ``scripts/postgres stop``.
+Loopback addresses only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ __all__ = [
     "database",
     "free_ports",
     "gunicorn_command",
+    "postgres_cluster",
     "restart_workers",
     "versions",
     "wait_for_port",
@@ -93,11 +98,10 @@ def restart_workers(master: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def database(run: Path, postgres: bool) -> Iterator[tuple[str, str]]:
-    """``EXAMPLE_DATABASE`` and a description; a PostgreSQL cluster is stopped after."""
-    if not postgres:
-        yield f"sqlite:///{run / 'db.sqlite3'}", "SQLite (file, WAL)"
-        return
+def postgres_cluster() -> Iterator[tuple[str, str]]:
+    """A private PostgreSQL cluster (``scripts/postgres``: loopback only, ``fsync`` off,
+    like the test cluster) on a free port: its DSN and ``"PostgreSQL 15.14"``. Stopped
+    and removed after, also on failure."""
     cluster = Path(tempfile.mkdtemp(prefix="ri-bench-pg-", dir="/tmp"))
     cluster.chmod(0o755)
     try:
@@ -118,6 +122,16 @@ def database(run: Path, postgres: bool) -> Iterator[tuple[str, str]]:
             [str(ROOT / "scripts/postgres"), "stop", str(cluster)], capture_output=True, timeout=60
         )
         shutil.rmtree(cluster, ignore_errors=True)
+
+
+@contextmanager
+def database(run: Path, postgres: bool) -> Iterator[tuple[str, str]]:
+    """``EXAMPLE_DATABASE`` and a description; a PostgreSQL cluster is stopped after."""
+    if not postgres:
+        yield f"sqlite:///{run / 'db.sqlite3'}", "SQLite (file, WAL)"
+        return
+    with postgres_cluster() as found:
+        yield found
 
 
 def gunicorn_command(port: int) -> list[str]:

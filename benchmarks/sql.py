@@ -10,16 +10,20 @@ __all__ = ["TRANSACTION", "data_statements", "kind", "updated_columns", "writes"
 #: Statements that open or close a transaction or savepoint: Django logs them too.
 TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
-_TABLE = re.compile(r'^(?:INSERT(?: OR IGNORE)? INTO|UPDATE|DELETE FROM) "(?P<table>[^"]+)"')
+#: A write and its table, also inside a data-modifying ``WITH`` (several per statement).
+_WRITE = re.compile(r'\b(?P<verb>INSERT(?: OR IGNORE)? INTO|UPDATE|DELETE FROM) "(?P<table>[^"]+)"')
 _SET = re.compile(r'"(?P<column>[^"]+)" = ')
 
 
 def kind(sql: str) -> str:
-    """``"transaction"``, ``"write"`` (INSERT, UPDATE, DELETE) or ``"read"``."""
+    """``"transaction"``, ``"write"`` (INSERT, UPDATE, DELETE, or a ``WITH`` that holds
+    one) or ``"read"``."""
     head = sql.lstrip().upper()
     if head.startswith(TRANSACTION):
         return "transaction"
     if head.startswith(("INSERT", "UPDATE", "DELETE")):
+        return "write"
+    if head.startswith("WITH") and _WRITE.search(sql):
         return "write"
     return "read"
 
@@ -30,13 +34,13 @@ def data_statements(statements: Iterable[str]) -> list[str]:
 
 
 def writes(statements: Iterable[str]) -> list[str]:
-    """``"VERB table"`` for each write, e.g. ``"UPDATE auth_user"``."""
+    """``"VERB table"`` for each table a statement writes, e.g. ``"UPDATE auth_user"``;
+    a ``WITH`` that inserts into three tables counts three."""
     found = []
     for sql in statements:
         if kind(sql) == "write":
-            match = _TABLE.match(sql)
-            table = match["table"] if match else "?"
-            found.append(f"{sql.split()[0]} {table}")
+            tables = [f"{m['verb'].split()[0]} {m['table']}" for m in _WRITE.finditer(sql)]
+            found.extend(tables or [f"{sql.split()[0]} ?"])
     return found
 
 
@@ -45,7 +49,8 @@ def updated_columns(statements: Sequence[str], table: str) -> list[str]:
     columns: list[str] = []
     prefix = f'UPDATE "{table}" SET '
     for sql in statements:
-        if sql.startswith(prefix):
-            assignments = sql[len(prefix) :].split(" WHERE ", 1)[0]
+        start = sql.find(prefix) if kind(sql) == "write" else -1
+        if start >= 0:
+            assignments = sql[start + len(prefix) :].split(" WHERE ", 1)[0]
             columns.extend(match["column"] for match in _SET.finditer(assignments))
     return columns

@@ -43,13 +43,15 @@ def save_pyperf(
     path: Path,
     wsgi: dict[str, list[float]],
     wsgi_loops: int,
-    django: DjangoResults,
+    django: list[DjangoResults],
     e2e: E2EResults | None,
     *,
     assertions: tuple[dict[str, list[float]], int] | None = None,
 ) -> None:
-    """Write (replace) ``path`` with every part's samples (``assertions``: the signed-mode
-    samples and their calls per round)."""
+    """Write (replace) ``path`` with every part's samples (``django``: one run per
+    database, the SQLite one named ``django SCENARIO: STACK``, the others ``django
+    postgresql SCENARIO: STACK``; ``assertions``: the signed-mode samples and their calls
+    per round)."""
     machine = machine_metadata()
     benchmarks = [
         _benchmark(f"wsgi: {name}", [ns * 1e-9 for ns in values], wsgi_loops, machine)
@@ -61,11 +63,13 @@ def save_pyperf(
             _benchmark(f"assertion: {name}", [ns * 1e-9 for ns in values], loops, machine)
             for name, values in samples.items()
         )
-    for scenario, stacks in django.samples.items():
-        benchmarks.extend(
-            _benchmark(f"django {scenario}: {stack}", values, django.loops[scenario], machine)
-            for stack, values in stacks.items()
-        )
+    for run in django:
+        prefix = "django" if run.engine == "SQLite" else f"django {run.engine.lower()}"
+        for scenario, stacks in run.samples.items():
+            benchmarks.extend(
+                _benchmark(f"{prefix} {scenario}: {stack}", values, run.loops[scenario], machine)
+                for stack, values in stacks.items()
+            )
     if e2e is not None:
         benchmarks.extend(
             _benchmark(f"e2e: {stack}", [1 / rps for rps in values], 1, machine)

@@ -6,11 +6,13 @@ Parts, each measured with interleaved rounds (``rounds.py``):
    (``wsgi_overhead.py``), and signed mode against the trusted-header path
    (``assertion_cost.py``);
 2. Django in-process, our stack against Django's own and the Authelia guide's backend,
-   in four scenarios, with the SQL of each (``django_requests.py``);
+   in four scenarios, with the SQL of each (``django_requests.py``), on SQLite, then
+   ours against Django's own on a private PostgreSQL cluster;
 3. end to end, nginx + gunicorn + the example site under ``wrk`` (``e2e.py``).
 
 It prints the tables and the speed targets, stores every sample as pyperf JSON
-(``.run/bench/pyperf.json``: ``python -m pyperf stats`` / ``compare_to`` read it) and,
+(``.run/bench/pyperf.json``: ``python -m pyperf stats`` / ``compare_to`` read it) and
+the SQL recorded per database, scenario and stack (``.run/bench/statements.json``), and,
 unless ``--quick``, rewrites ``docs/benchmarks.md`` and ``docs/benchmarks.png``.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import signal
 import string
@@ -27,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import assertion_cost, django_requests, e2e, wsgi_overhead
-from benchmarks.analysis import assertion_table, django_tables, e2e_table, wsgi_table
+from benchmarks.analysis import assertion_table, e2e_table, wsgi_table
+from benchmarks.django_analysis import django_tables
 from benchmarks.environment import describe_machine
 from benchmarks.plot import plot
 from benchmarks.store import save_pyperf
@@ -46,12 +50,13 @@ class Plan:
     assertion_loops: int
     django_rounds: int
     django_scale: float
+    postgres_rounds: int
     e2e_rounds: int
     e2e_seconds: float
 
 
-FULL = Plan(25, 20_000, assertion_cost.ROUNDS, assertion_cost.LOOPS, 30, 1.0, 10, 5.0)
-QUICK = Plan(5, 5_000, 5, 2_000, 6, 0.2, 2, 2.0)
+FULL = Plan(25, 20_000, assertion_cost.ROUNDS, assertion_cost.LOOPS, 30, 1.0, 20, 10, 5.0)
+QUICK = Plan(5, 5_000, 5, 2_000, 6, 0.2, 3, 2, 2.0)
 
 
 def checks_table(checks: list[Check]) -> Table:
@@ -76,8 +81,12 @@ def main() -> int:
     wsgi = wsgi_overhead.collect(plan.wsgi_rounds, plan.wsgi_loops)
     print("== signed assertions", flush=True)
     assertions = assertion_cost.collect(plan.assertion_rounds, plan.assertion_loops)
-    print("== Django, in-process", flush=True)
+    print("== Django, in-process, SQLite", flush=True)
     django = django_requests.collect(plan.django_rounds, plan.django_scale)
+    print("== Django, in-process, PostgreSQL", flush=True)
+    django_postgres = django_requests.collect(
+        plan.postgres_rounds, plan.django_scale, postgres=True
+    )
     results_e2e = None
     if not args.no_e2e:
         print("== end to end", flush=True)
@@ -92,7 +101,7 @@ def main() -> int:
     table, found = assertion_table(assertions)
     tables.append(table)
     checks.extend(found)
-    found_tables, found = django_tables(django)
+    found_tables, found = django_tables([django, django_postgres])
     tables.extend(found_tables)
     checks.extend(found)
     if results_e2e is not None:
@@ -105,7 +114,8 @@ def main() -> int:
     summary = [
         f"run: {when}, {'--quick' if args.quick else 'full'}, {minutes:.1f} min; rounds: "
         f"WSGI {plan.wsgi_rounds}, signed assertions {plan.assertion_rounds}, "
-        f"Django {plan.django_rounds}, end to end {plan.e2e_rounds}",
+        f"Django {plan.django_rounds} (SQLite), {plan.postgres_rounds} "
+        f"({django_postgres.database}), end to end {plan.e2e_rounds}",
         f"machine: {machine}",
         f"load average (1 min) before / after: {load_before[0]:.2f} / {load_after[0]:.2f}",
     ]
@@ -122,13 +132,17 @@ def main() -> int:
         output / "pyperf.json",
         wsgi,
         plan.wsgi_loops,
-        django,
+        [django, django_postgres],
         results_e2e,
         assertions=(assertions, plan.assertion_loops),
     )
+    (output / "statements.json").write_text(
+        json.dumps({run.engine: run.statements for run in (django, django_postgres)}, indent=1),
+        encoding="utf-8",
+    )
     docs = output if args.quick else ROOT / "docs"
     title = f"remote-identity benchmarks, {when}: {machine}"
-    plot(docs / "benchmarks.png", wsgi, django, results_e2e, title)
+    plot(docs / "benchmarks.png", wsgi, [django, django_postgres], results_e2e, title)
     page = string.Template((ROOT / "benchmarks" / "page.md").read_text("utf-8"))
     (docs / "benchmarks.md").write_text(
         page.substitute(
@@ -137,7 +151,10 @@ def main() -> int:
         ),
         encoding="utf-8",
     )
-    print(f"\nwritten: {docs / 'benchmarks.md'}, {docs / 'benchmarks.png'}, {output}/pyperf.json")
+    print(
+        f"\nwritten: {docs / 'benchmarks.md'}, {docs / 'benchmarks.png'}, "
+        f"{output}/pyperf.json, {output}/statements.json"
+    )
     missed = [c for c in checks if not c.met]
     print(f"targets: {len(checks) - len(missed)} met, {len(missed)} missed")
     return 1 if missed and args.strict else 0
