@@ -10,7 +10,7 @@ database denies the login, and in a session, logs the user out.
 
 The sync writes only what differs from the identity, in one transaction
 (:mod:`~remote_identity_django.sync`). A first sign-in creates the user with its fields
-in one INSERT.
+in one INSERT; on PostgreSQL that statement also writes its groups and fingerprint.
 """
 
 from __future__ import annotations
@@ -273,7 +273,8 @@ class RemoteIdentityBackend(RemoteUserBackend):
         identity: Identity | None,
         request: HttpRequest | None,
     ) -> Any:
-        """Create the user with its fields (one INSERT), groups and sync state, together.
+        """Create the user with its fields, groups and sync state, in one transaction
+        (one statement on PostgreSQL, :func:`~remote_identity_django.sync.create`).
 
         Without an identity (Django's ``RemoteUserBackend`` call), just the user, with an
         unusable password.
@@ -288,15 +289,13 @@ class RemoteIdentityBackend(RemoteUserBackend):
         groups = self.identity_groups(identity)
         fields, events = syncing.apply_fields(user, identity, groups)
         with transaction.atomic(using=database):
-            user.save(force_insert=True, using=database)
-            added, removed = syncing.sync_groups(user, groups, database, new=True)
-            syncing.write_state(user, self.sync_fingerprint(identity), database, created=True)
+            added = syncing.create(user, groups, self.sync_fingerprint(identity), database)
         # A new user's fields are reported by its creation; its flags are privileges.
         events = [
             AuditEvent("user_created", user.get_username()),
             *(event for event in events if event.event != "field_changed"),
         ]
-        self._report(user, identity, fields, events, added, removed, True, request)
+        self._report(user, identity, fields, events, added, [], True, request)
         return user
 
     def _report(

@@ -17,7 +17,6 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import connections
-from django.db.models.signals import m2m_changed
 from django.utils import timezone
 
 from remote_identity import Identity
@@ -28,7 +27,7 @@ from .models import SyncState
 from .rules import rules, target_groups
 from .users import FINGERPRINT_ATTR
 
-__all__ = ["apply_fields", "lock_and_refresh", "sync_groups", "write_state"]
+__all__ = ["apply_fields", "create", "lock_and_refresh", "sync_groups", "write_state"]
 
 
 def lock_and_refresh(user: Any, database: str) -> None:
@@ -84,6 +83,31 @@ def apply_fields(
     return changed, events
 
 
+def create(user: Any, groups: Sequence[str], fingerprint: str, database: str) -> list[str]:
+    """Insert the new ``user`` (its fields set), its proxy-owned groups and its
+    fingerprint; the names of the groups it was added to. Call it in a transaction.
+
+    On PostgreSQL the user, its memberships of the groups that exist and its fingerprint
+    are one statement (:func:`~remote_identity_django.statements.create_user`), when the
+    ORM's ``save()`` would do nothing more (no ``pre_save``/``post_save`` receiver, no
+    ``save()`` of the model's own, ...); elsewhere three: the user's ``INSERT``, its
+    groups, its fingerprint. Groups that must be created are created after, either way.
+    """
+    target = target_groups(groups)
+    inserted = statements.create_user(user, target, fingerprint, timezone.now(), database)
+    if inserted is None:
+        user.save(force_insert=True, using=database)
+        added, _ = sync_groups(user, groups, database, new=True)
+        write_state(user, fingerprint, database, created=True)
+        return added
+    setattr(user, FINGERPRINT_ATTR, fingerprint)
+    missing = [name for name in target if name not in inserted]
+    return [
+        *(name for name in target if name in inserted),
+        *_create_and_add(user, missing, {}, database),
+    ]
+
+
 def sync_groups(
     user: Any, groups: Sequence[str], database: str, *, new: bool = False
 ) -> tuple[list[str], list[str]]:
@@ -96,7 +120,7 @@ def sync_groups(
     target = target_groups(groups)
     if found.mirror is False and not target:
         return [], []
-    if new and target and _can_insert_from_select(user, database):
+    if new and target and statements.can_insert_from_select(user, database):
         inserted = statements.add_to_existing_groups(user, target, database)
         added = [name for name in target if name in inserted]
         missing = [name for name in target if name not in inserted]
@@ -125,20 +149,6 @@ def _create_and_add(
     if added:
         user.groups.add(*(existing[name] for name in added))
     return added
-
-
-def _can_insert_from_select(user: Any, database: str) -> bool:
-    """Whether a new user's memberships can be written by one ``INSERT ... SELECT ...
-    RETURNING``: on the databases it is tested on (PostgreSQL, SQLite 3.35+), when no
-    ``m2m_changed`` receiver expects the ORM's signals."""
-    through = user.groups.through
-    connection = connections[database]
-    return bool(
-        connection.vendor in ("postgresql", "sqlite")
-        and connection.features.can_return_rows_from_bulk_insert
-        and through._meta.auto_created
-        and not m2m_changed.has_listeners(through)
-    )
 
 
 def write_state(user: Any, fingerprint: str, database: str, *, created: bool) -> None:
