@@ -78,11 +78,13 @@ def create_user(
     fields = _insert_fields(user, database)
     if fields is None or (target and not can_insert_from_select(user, database)):
         return None
-    values = [
-        field.get_db_prep_save(field.pre_save(user, add=True), connection) for field in fields
-    ]
-    if any(hasattr(value, "resolve_expression") for value in values):
+    found = [field.pre_save(user, add=True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in found):
         return None  # an expression (a database default): the ORM compiles those
+    values = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, found, strict=True)
+    ]
     sql = _create_sql(user.__class__, database, bool(target))
     state = [fingerprint, connection.ops.adapt_datetimefield_value(now), True]
     with connection.cursor() as cursor:

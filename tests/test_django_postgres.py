@@ -18,8 +18,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connections
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.test import Client
+from django.utils import timezone
 
+from remote_identity_django import statements
 from tests.djangoapp.support import authelia
 
 pytestmark = [
@@ -260,3 +264,15 @@ def test_a_long_alternating_run_ends_as_the_last_identity(settings) -> None:
     for last in (AS_B, AS_A, AS_B):
         assert session_client(cookies).get("/whoami/", headers=last).content == b"alice"
         assert row_of_alice() == expected_row(last)
+
+
+def test_a_new_user_holding_an_expression_is_left_to_the_orm() -> None:
+    # The ORM compiles expressions (a database default, a function); the single
+    # statement writes plain values only, and writes nothing when it cannot.
+    user = User(username="expression", first_name=Upper(Value("x")))
+    user.set_unusable_password()
+    assert statements.create_user(user, ["editors"], "0" * 64, timezone.now(), "postgres") is None
+    assert user.pk is None
+    assert not User.objects.filter(username="expression").exists()
+    user.save(using="postgres")
+    assert User.objects.get(username="expression").first_name == "X"
