@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connections
@@ -143,50 +143,69 @@ def _column(model: Any, name: str) -> str:
     return str(field.column)
 
 
+class _Groups(NamedTuple):
+    """The quoted names of a user model's groups relation."""
+
+    members: str  # the membership table
+    member: str  # its column of the user
+    target: str  # its column of the group
+    table: str  # the group table
+    pk: str  # its primary key
+    name: str  # its name column
+
+
+@functools.cache
+def _groups(model: Any, database: str) -> _Groups:
+    relation: Any = model._meta.get_field("groups")
+    group = relation.related_model._meta
+    quote = connections[database].ops.quote_name
+    return _Groups(
+        members=quote(relation.remote_field.through._meta.db_table),
+        member=quote(relation.m2m_column_name()),
+        target=quote(relation.m2m_reverse_name()),
+        table=quote(group.db_table),
+        pk=quote(group.pk.column),
+        name=quote(_column(relation.related_model, "name")),
+    )
+
+
 @functools.cache
 def _membership_sql(model: Any, database: str) -> tuple[str, str]:
     """The two halves of :func:`memberships`: the user's groups, the target groups (with
     ``{marks}`` for the placeholders of the names)."""
-    relation: Any = model._meta.get_field("groups")
-    through = relation.remote_field.through._meta
-    group = relation.related_model._meta
-    quote = connections[database].ops.quote_name
-    name, pk = quote(_column(relation.related_model, "name")), quote(group.pk.column)
-    table = quote(group.db_table)
-    member = quote(relation.m2m_column_name())
-    target = quote(relation.m2m_reverse_name())
+    g = _groups(model, database)
     return (
-        f"SELECT g.{name}, g.{pk}, 1 FROM {quote(through.db_table)} m "  # noqa: S608
-        f"INNER JOIN {table} g ON g.{pk} = m.{target} WHERE m.{member} = %s",
-        f"SELECT {name}, {pk}, 0 FROM {table} WHERE {name} IN ({{marks}})",  # noqa: S608
+        f"SELECT g.{g.name}, g.{g.pk}, 1 FROM {g.members} m "  # noqa: S608
+        f"INNER JOIN {g.table} g ON g.{g.pk} = m.{g.target} WHERE m.{g.member} = %s",
+        f"SELECT {g.name}, {g.pk}, 0 FROM {g.table} WHERE {g.name} IN ({{marks}})",  # noqa: S608
     )
 
 
 @functools.cache
 def _insert_from_select_sql(model: Any, database: str) -> str:
-    relation: Any = model._meta.get_field("groups")
-    through = relation.remote_field.through._meta
-    group = relation.related_model._meta
-    quote = connections[database].ops.quote_name
-    name, pk = quote(_column(relation.related_model, "name")), quote(group.pk.column)
-    table, members = quote(group.db_table), quote(through.db_table)
-    member = quote(relation.m2m_column_name())
-    target = quote(relation.m2m_reverse_name())
+    g = _groups(model, database)
     return (
-        f"INSERT INTO {members} ({member}, {target}) "  # noqa: S608
-        f"SELECT %s, g.{pk} FROM {table} g WHERE g.{name} IN ({{marks}}) "
-        f"RETURNING (SELECT n.{name} FROM {table} n WHERE n.{pk} = {members}.{target})"
+        f"INSERT INTO {g.members} ({g.member}, {g.target}) "  # noqa: S608
+        f"SELECT %s, g.{g.pk} FROM {g.table} g WHERE g.{g.name} IN ({{marks}}) "
+        f"RETURNING (SELECT n.{g.name} FROM {g.table} n WHERE n.{g.pk} = {g.members}.{g.target})"
     )
+
+
+@functools.cache
+def _state_columns(database: str) -> tuple[str, str, str, str]:
+    """The quoted columns of ``SyncState``: user, fingerprint, synced_at, created_user."""
+    quote = connections[database].ops.quote_name
+    user, fingerprint, synced_at, created = (
+        quote(_column(SyncState, name))
+        for name in ("user", "fingerprint", "synced_at", "created_user")
+    )
+    return user, fingerprint, synced_at, created
 
 
 @functools.cache
 def _state_sql(database: str, *, upsert: bool) -> str:
     quote = connections[database].ops.quote_name
-    user, fingerprint = quote(_column(SyncState, "user")), quote(_column(SyncState, "fingerprint"))
-    synced_at, created = (
-        quote(_column(SyncState, "synced_at")),
-        quote(_column(SyncState, "created_user")),
-    )
+    user, fingerprint, synced_at, created = _state_columns(database)
     sql = (
         f"INSERT INTO {quote(SyncState._meta.db_table)} "  # noqa: S608
         f"({user}, {fingerprint}, {synced_at}, {created}) VALUES (%s, %s, %s, %s)"
@@ -250,10 +269,7 @@ def _create_sql(model: Any, database: str, groups: bool) -> str:
     columns = ", ".join(quote(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     pk = quote(meta.pk.column)
-    state_columns = ", ".join(
-        quote(_column(SyncState, name))
-        for name in ("user", "fingerprint", "synced_at", "created_user")
-    )
+    state_columns = ", ".join(_state_columns(database))
     sql = (
         f"WITH u AS (INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({marks}) RETURNING {pk}), "
@@ -262,16 +278,11 @@ def _create_sql(model: Any, database: str, groups: bool) -> str:
     )
     if not groups:
         return f"{sql} SELECT u.{pk}, NULL FROM u"  # noqa: S608
-    relation: Any = meta.get_field("groups")
-    through = relation.remote_field.through._meta
-    group = relation.related_model._meta
-    name, group_pk = quote(_column(relation.related_model, "name")), quote(group.pk.column)
-    table = quote(group.db_table)
-    member, target = quote(relation.m2m_column_name()), quote(relation.m2m_reverse_name())
+    g = _groups(model, database)
     return (
-        f"{sql}, m AS (INSERT INTO {quote(through.db_table)} ({member}, {target}) "  # noqa: S608
-        f"SELECT u.{pk}, g.{group_pk} FROM u CROSS JOIN {table} g "
-        f"WHERE g.{name} IN ({{marks}}) RETURNING {target}) "
-        f"SELECT u.{pk}, g.{name} FROM u LEFT JOIN m ON TRUE "
-        f"LEFT JOIN {table} g ON g.{group_pk} = m.{target}"
+        f"{sql}, m AS (INSERT INTO {g.members} ({g.member}, {g.target}) "  # noqa: S608
+        f"SELECT u.{pk}, g.{g.pk} FROM u CROSS JOIN {g.table} g "
+        f"WHERE g.{g.name} IN ({{marks}}) RETURNING {g.target}) "
+        f"SELECT u.{pk}, g.{g.name} FROM u LEFT JOIN m ON TRUE "
+        f"LEFT JOIN {g.table} g ON g.{g.pk} = m.{g.target}"
     )

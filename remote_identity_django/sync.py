@@ -101,11 +101,7 @@ def create(user: Any, groups: Sequence[str], fingerprint: str, database: str) ->
         write_state(user, fingerprint, database, created=True)
         return added
     setattr(user, FINGERPRINT_ATTR, fingerprint)
-    missing = [name for name in target if name not in inserted]
-    return [
-        *(name for name in target if name in inserted),
-        *_create_and_add(user, missing, {}, database),
-    ]
+    return _joined(user, target, inserted, database)
 
 
 def sync_groups(
@@ -122,9 +118,7 @@ def sync_groups(
         return [], []
     if new and target and statements.can_insert_from_select(user, database):
         inserted = statements.add_to_existing_groups(user, target, database)
-        added = [name for name in target if name in inserted]
-        missing = [name for name in target if name not in inserted]
-        return [*added, *_create_and_add(user, missing, {}, database)], []
+        return _joined(user, target, inserted, database), []
     current, existing = statements.memberships(user, target, database, new=new)
     keep = frozenset(target)
     removed = [name for name in current if found.is_mirrored(name) and name not in keep]
@@ -132,6 +126,16 @@ def sync_groups(
     if removed:
         user.groups.remove(*(current[name] for name in removed))
     return _create_and_add(user, added, existing, database), removed
+
+
+def _joined(user: Any, target: Sequence[str], inserted: set[str], database: str) -> list[str]:
+    """The groups of ``target`` a new user was added to: those ``inserted`` by one
+    statement, then those created and added now."""
+    missing = [name for name in target if name not in inserted]
+    return [
+        *(name for name in target if name in inserted),
+        *_create_and_add(user, missing, {}, database),
+    ]
 
 
 def _create_and_add(
