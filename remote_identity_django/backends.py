@@ -27,13 +27,12 @@ from django.contrib.auth.hashers import is_password_usable
 from django.core.signals import setting_changed
 from django.db import DatabaseError, IntegrityError, router, transaction
 from django.dispatch import receiver
-from django.utils.module_loading import import_string
 
 from remote_identity import Identity
 
 from . import sync as syncing
 from .audit import AuditEvent, log_events, request_peer
-from .conf import conf, get_gate
+from .conf import conf, first_subclass, get_gate
 from .fingerprint import sync_fingerprint
 from .rules import rules
 from .signals import identity_synced
@@ -346,14 +345,8 @@ def has_usable_password(user: Any) -> bool:
 
 @functools.cache
 def _remote_backend_class() -> tuple[type[RemoteIdentityBackend], ...]:
-    for path in settings.AUTHENTICATION_BACKENDS:
-        try:
-            backend = import_string(path)
-        except ImportError:
-            continue
-        if isinstance(backend, type) and issubclass(backend, RemoteIdentityBackend):
-            return (backend,)
-    return ()
+    backend = first_subclass(settings.AUTHENTICATION_BACKENDS, RemoteIdentityBackend)
+    return () if backend is None else (backend,)
 
 
 def remote_backend() -> RemoteIdentityBackend | None:

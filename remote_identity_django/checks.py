@@ -39,7 +39,7 @@ from remote_identity.peer import proxy_fix_layers
 
 from .backends import RemoteIdentityBackend
 from .check_ids import message
-from .conf import NAMES, PREFIX, conf, gate_settings
+from .conf import NAMES, PREFIX, classes, conf, gate_settings
 from .middleware import RemoteIdentityMiddleware
 
 __all__ = [
@@ -225,40 +225,28 @@ def _field(model: type[models.Model], name: str) -> Any:
         return None
 
 
-def _classes(paths: Sequence[str] | None) -> list[type]:
-    """The classes named by ``paths``; a name that does not import is left out."""
-    classes = []
-    for path in paths or ():
-        try:
-            item = import_string(path)
-        except ImportError:
-            continue
-        classes.append(item if isinstance(item, type) else object)
-    return classes
-
-
 @register(Tags.security)
 def check_middleware(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """Our middleware is installed once, after authentication and CSRF, and alone."""
     if conf.ENABLED is False:
         return []
-    classes = _classes(settings.MIDDLEWARE)
-    ours = [i for i, cls in enumerate(classes) if issubclass(cls, RemoteIdentityMiddleware)]
+    installed = classes(settings.MIDDLEWARE)
+    ours = [i for i, cls in enumerate(installed) if issubclass(cls, RemoteIdentityMiddleware)]
     if not ours:
         return [message("E028")]
     found = []
     if len(ours) > 1:
         found.append(message("E029"))
-    auth = [i for i, cls in enumerate(classes) if issubclass(cls, AuthenticationMiddleware)]
+    auth = [i for i, cls in enumerate(installed) if issubclass(cls, AuthenticationMiddleware)]
     if not auth:
         found.append(message("E030"))
     elif auth[0] > ours[0]:
         found.append(message("E031"))
-    if any(issubclass(cls, CsrfViewMiddleware) for cls in classes[ours[0] + 1 :]):
+    if any(issubclass(cls, CsrfViewMiddleware) for cls in installed[ours[0] + 1 :]):
         found.append(message("W002"))
     found.extend(
         message("E032", value=f"{cls.__module__}.{cls.__qualname__}")
-        for cls in classes
+        for cls in installed
         if issubclass(cls, RemoteUserMiddleware) and not issubclass(cls, RemoteIdentityMiddleware)
     )
     return found
@@ -295,7 +283,7 @@ def check_wsgi_application(
 def check_backends(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> Messages:
     """A ``RemoteIdentityBackend`` (or subclass) is in ``AUTHENTICATION_BACKENDS``."""
     if conf.ENABLED is False or any(
-        issubclass(cls, RemoteIdentityBackend) for cls in _classes(settings.AUTHENTICATION_BACKENDS)
+        issubclass(cls, RemoteIdentityBackend) for cls in classes(settings.AUTHENTICATION_BACKENDS)
     ):
         return []
     return [message("E033")]

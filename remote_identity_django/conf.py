@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from remote_identity import IdentityGate, ParsingPolicy
 from remote_identity.options import OPTIONS, POLICY_OPTIONS, Option
@@ -30,13 +31,37 @@ __all__ = [
     "GATE_SETTINGS",
     "PREFIX",
     "Settings",
+    "classes",
     "conf",
+    "first_subclass",
     "gate_options",
     "gate_settings",
     "get_gate",
 ]
 
 PREFIX = "REMOTE_IDENTITY_"
+
+_T = TypeVar("_T")
+
+
+def classes(paths: Sequence[str] | None) -> list[type]:
+    """The classes named by ``paths`` (``MIDDLEWARE``, ``AUTHENTICATION_BACKENDS``), in
+    order; a name that does not import is left out, one that is not a class is
+    ``object``."""
+    found: list[type] = []
+    for path in paths or ():
+        try:
+            item = import_string(path)
+        except ImportError:
+            continue
+        found.append(item if isinstance(item, type) else object)
+    return found
+
+
+def first_subclass(paths: Sequence[str] | None, base: type[_T]) -> type[_T] | None:
+    """The first class named by ``paths`` that is ``base`` or a subclass of it."""
+    return next((found for found in classes(paths) if issubclass(found, base)), None)
+
 
 #: ``get_full_name()`` is ``f"{first_name} {last_name}".strip()``: the whole display name
 #: goes in ``first_name`` and ``last_name`` is cleared, so it shows the proxy's name

@@ -25,13 +25,12 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
-from django.utils.module_loading import import_string
 
 from remote_identity import ConfigurationError, Verdict
 from remote_identity.cli import explain
 
 from .backends import remote_backend
-from .conf import GATE_SETTINGS, PREFIX, conf, get_gate
+from .conf import GATE_SETTINGS, PREFIX, conf, first_subclass, get_gate
 from .middleware import Action, RemoteIdentityMiddleware
 from .verdict import DISABLED, request_verdict
 
@@ -43,14 +42,7 @@ VERIFY_ADVICE = f"{PREFIX}ASSERTION = {{{{'preset': '{{scheme}}'}}}}"
 
 def site_middleware() -> type[RemoteIdentityMiddleware] | None:
     """The first ``RemoteIdentityMiddleware`` (or subclass) of ``MIDDLEWARE``."""
-    for path in settings.MIDDLEWARE:
-        try:
-            found = import_string(path)
-        except ImportError:
-            continue
-        if isinstance(found, type) and issubclass(found, RemoteIdentityMiddleware):
-            return found
-    return None
+    return first_subclass(settings.MIDDLEWARE, RemoteIdentityMiddleware)
 
 
 def setting_error(error: ConfigurationError) -> str:
